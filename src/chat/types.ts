@@ -1,0 +1,179 @@
+/**
+ * Public types of the library API (load → chat / stream / runTools → dispose).
+ * The HTTP server (src/server) is a client of exactly these types.
+ */
+
+export type ReasoningEffort = "low" | "medium" | "high";
+
+/** JSON Schema as accepted for tool parameters and structured output. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ToolCall {
+  /** Stable id for this call (e.g. "call_abc123"); echoed back on the tool result message. */
+  id: string;
+  name: string;
+  /** Arguments exactly as the model produced them (JSON text). */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "developer"; content: string }
+  | { role: "user"; content: string }
+  | {
+      role: "assistant";
+      content?: string | null;
+      /** Chain of thought of this turn (kept while a tool call is pending, dropped after a final answer). */
+      reasoning?: string | null;
+      toolCalls?: ToolCall[];
+    }
+  | { role: "tool"; toolCallId?: string; name: string; content: string };
+
+export interface FunctionTool {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters?: JsonSchema;
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; name?: string; schema: JsonSchema; strict?: boolean };
+
+export interface GenerationOptions {
+  /** Default "medium". */
+  reasoningEffort?: ReasoningEffort;
+  /** Most tokens of chain of thought before the engine forces the answer (default: unlimited; 0 skips analysis). */
+  maxReasoningTokens?: number;
+  tools?: FunctionTool[];
+  /** Default "auto" (when tools are given). */
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  /** Raw GBNF grammar for the final answer (an alternative to responseFormat). */
+  grammar?: string;
+  /** Most generated tokens in total, reasoning included (default 2048). */
+  maxTokens?: number;
+  /** Default 0.7 (0 = greedy). */
+  temperature?: number;
+  /** Default 0.9. */
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** Stop strings applied to the final answer text. */
+  stop?: string | string[];
+  /** Extra system-level instructions placed in the developer message. */
+  instructions?: string;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "cancelled";
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  /** Prompt tokens served from the KV cache (prefix reuse). */
+  cachedPromptTokens: number;
+  totalTokens: number;
+}
+
+export interface ChatResult {
+  content: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+  /** The parsed JSON when responseFormat asked for JSON. */
+  parsed?: unknown;
+}
+
+export type StreamEvent =
+  | { type: "reasoning"; delta: string }
+  | { type: "content"; delta: string }
+  | { type: "tool_call_start"; index: number; id: string; name: string }
+  | { type: "tool_call_delta"; index: number; delta: string }
+  | { type: "done"; result: ChatResult };
+
+export interface ExecutableTool extends Omit<FunctionTool, "name"> {
+  execute: (args: any, context: { signal?: AbortSignal }) => unknown | Promise<unknown>;
+}
+
+export interface RunToolsOptions extends Omit<GenerationOptions, "tools"> {
+  tools: Record<string, ExecutableTool>;
+  /** Most model rounds (default 8). */
+  maxRounds?: number;
+}
+
+export interface RunToolsResult extends ChatResult {
+  /** The whole conversation after the loop, tool calls and results included. */
+  messages: ChatMessage[];
+  rounds: number;
+}
+
+export interface LoadProgress {
+  phase: "validate" | "load" | "context";
+  /** 0..1 */
+  fraction: number;
+}
+
+export interface LoadModelOptions {
+  /** Context size in tokens shared by all parallel sequences (default 8192, capped by the model). */
+  contextSize?: number;
+  /** Parallel sequence slots (default 4). */
+  parallel?: number;
+  /** CPU threads (default: physical cores). */
+  threads?: number;
+  /** Default "auto": the best GPU backend present, else CPU. */
+  gpu?: "auto" | false | "cuda" | "vulkan" | "metal";
+  /** Most requests waiting for a slot before `ERR_BUSY` (default 64). */
+  maxQueue?: number;
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ModelInfo {
+  path: string;
+  architecture: string;
+  contextSize: number;
+  trainContextSize: number;
+  parameterCount: number;
+  /** Parameters active per token (MoE). */
+  activeParameterCount: number;
+  sizeBytes: number;
+  layerCount: number;
+  expertCount: number;
+  expertUsedCount: number;
+  vocabSize: number;
+  backend: string;
+  devices: string[];
+  parallel: number;
+}
+
+export interface EngineStats {
+  activeRequests: number;
+  queuedRequests: number;
+  slots: number;
+  kvCellsUsed: number;
+  contextSize: number;
+  promptTokensTotal: number;
+  completionTokensTotal: number;
+  cachedPromptTokensTotal: number;
+}
+
+export interface Model {
+  readonly info: ModelInfo;
+  chat(messages: ChatMessage[], options?: GenerationOptions): Promise<ChatResult>;
+  stream(messages: ChatMessage[], options?: GenerationOptions): AsyncIterable<StreamEvent>;
+  runTools(messages: ChatMessage[], options: RunToolsOptions): Promise<RunToolsResult>;
+  tokenize(text: string): number[];
+  detokenize(tokens: readonly number[]): string;
+  stats(): EngineStats;
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
