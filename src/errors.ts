@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   ERR_DECODE_FAILED: "llama_decode failed for a batch (the message carries the status).",
   ERR_KV_CACHE_FULL: "No room left in the KV cache for the batch.",
   ERR_GRAMMAR_INVALID: "A GBNF grammar could not be parsed.",
+  ERR_GRAMMAR_REJECTED: "The grammar allows no further token, or rejects a token that was forced into it.",
   ERR_CONTEXT_OVERFLOW: "Prompt plus requested tokens exceed the context size.",
   ERR_BUSY: "All sequence slots are taken and the wait queue is full.",
   ERR_ABORTED: "The operation was cancelled by the caller.",

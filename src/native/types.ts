@@ -90,6 +90,8 @@ export interface NativeContextOptions {
    * kept and the rest removed (prefix reuse). Costs KV memory on SWA layers.
    */
   swaFull: boolean;
+  /** One KV buffer shared by all sequences (default false: each sequence gets contextSize / sequences). */
+  kvUnified?: boolean;
 }
 
 /** Sampling parameters of one sequence; turned into a llama.cpp sampler chain. */
@@ -156,7 +158,10 @@ export interface NativeMemoryUsage {
 
 export interface NativeContext {
   readonly disposed: boolean;
+  /** Total KV cells of the context. */
   readonly contextSize: number;
+  /** Cells one sequence may use (contextSize / sequences unless the cache is unified). */
+  readonly sequenceContextSize: number;
   readonly sequences: number;
   readonly batchSize: number;
   /** Decode one batch (tokens of many sequences) and sample; never blocks the event loop. */

@@ -1,0 +1,142 @@
+// Module entry: versions, backend/device discovery, log level, model loading; per-env state and cleanup.
+#include "addon.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
+
+#include "common.h"
+#include "context.h"
+#include "ggml-backend.h"
+#include "llama.h"
+#include "model.h"
+#include "sampler.h"
+
+namespace gpt_oss {
+
+AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+namespace {
+
+// The folder this addon was loaded from: the ggml backend modules are installed beside it.
+std::string AddonDirectory() {
+#ifdef _WIN32
+  HMODULE module = nullptr;
+  GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                     reinterpret_cast<LPCSTR>(&AddonDirectory), &module);
+  char path[MAX_PATH];
+  DWORD n = GetModuleFileNameA(module, path, MAX_PATH);
+  std::string file(path, n);
+  return file.substr(0, file.find_last_of("\\/"));
+#else
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&AddonDirectory), &info) == 0 || info.dli_fname == nullptr) return ".";
+  std::string file(info.dli_fname);
+  size_t slash = file.find_last_of('/');
+  return slash == std::string::npos ? "." : file.substr(0, slash);
+#endif
+}
+
+std::once_flag g_backends_once;
+
+void EnsureBackends() {
+  std::call_once(g_backends_once, [] {
+    InstallLogCallback();
+    ggml_backend_load_all_from_path(AddonDirectory().c_str());
+    llama_backend_init();
+  });
+}
+
+Napi::Value Versions(const Napi::CallbackInfo& info) {
+  EnsureBackends();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("addon", GPT_OSS_VERSION);
+  result.Set("llamaCppCommit", GPT_OSS_LLAMA_COMMIT);
+  result.Set("systemInfo", llama_print_system_info());
+  return result;
+}
+
+Napi::Value LoadBackends(const Napi::CallbackInfo& info) {
+  EnsureBackends();
+  Napi::Array names = Napi::Array::New(info.Env());
+  for (size_t i = 0; i < ggml_backend_reg_count(); i++) {
+    names.Set(static_cast<uint32_t>(i), ggml_backend_reg_name(ggml_backend_reg_get(i)));
+  }
+  return names;
+}
+
+const char* DeviceType(enum ggml_backend_dev_type type) {
+  switch (type) {
+    case GGML_BACKEND_DEVICE_TYPE_CPU: return "cpu";
+    case GGML_BACKEND_DEVICE_TYPE_GPU: return "gpu";
+    case GGML_BACKEND_DEVICE_TYPE_IGPU: return "igpu";
+    default: return "accel";
+  }
+}
+
+Napi::Value ListDevices(const Napi::CallbackInfo& info) {
+  EnsureBackends();
+  Napi::Env env = info.Env();
+  Napi::Array devices = Napi::Array::New(env);
+  for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+    ggml_backend_dev_t device = ggml_backend_dev_get(i);
+    size_t free = 0;
+    size_t total = 0;
+    ggml_backend_dev_memory(device, &free, &total);
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", ggml_backend_dev_name(device));
+    entry.Set("description", ggml_backend_dev_description(device));
+    entry.Set("backend", ggml_backend_reg_name(ggml_backend_dev_backend_reg(device)));
+    entry.Set("type", DeviceType(ggml_backend_dev_type(device)));
+    entry.Set("memoryFreeBytes", static_cast<double>(free));
+    entry.Set("memoryTotalBytes", static_cast<double>(total));
+    devices.Set(static_cast<uint32_t>(i), entry);
+  }
+  return devices;
+}
+
+Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "setLogLevel: expected 0..4");
+  SetLogThreshold(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value LoadModelEntry(const Napi::CallbackInfo& info) {
+  EnsureBackends();
+  return LoadModel(info);
+}
+
+// Worker-thread exit or Electron context teardown: free every model (and its contexts) of this env.
+void CleanupEnv(void* data) {
+  auto* addon = static_cast<AddonData*>(data);
+  std::vector<ModelWrap*> models(addon->models.begin(), addon->models.end());
+  for (ModelWrap* model : models) model->Dispose();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->modelConstructor = Napi::Persistent(ModelWrap::Define(env));
+  data->contextConstructor = Napi::Persistent(ContextWrap::Define(env));
+  data->samplerConstructor = Napi::Persistent(SamplerWrap::Define(env));
+  env.SetInstanceData(data);
+  napi_add_env_cleanup_hook(env, CleanupEnv, data);
+
+  exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
+  exports.Set("loadBackends", Napi::Function::New(env, LoadBackends, "loadBackends"));
+  exports.Set("listDevices", Napi::Function::New(env, ListDevices, "listDevices"));
+  exports.Set("setLogLevel", Napi::Function::New(env, SetLogLevel, "setLogLevel"));
+  exports.Set("loadModel", Napi::Function::New(env, LoadModelEntry, "loadModel"));
+  return exports;
+}
+
+NODE_API_MODULE(gpt_oss_node, Init)
+
+}  // namespace gpt_oss

@@ -1,0 +1,22 @@
+// Per-environment state of the addon (context-aware: one per main thread, worker thread or Electron context).
+#pragma once
+
+#include <napi.h>
+
+#include <set>
+
+namespace gpt_oss {
+
+class ModelWrap;
+
+struct AddonData {
+  Napi::FunctionReference modelConstructor;
+  Napi::FunctionReference contextConstructor;
+  Napi::FunctionReference samplerConstructor;
+  // Models alive in this environment; disposed by the env cleanup hook (worker exit, Electron teardown).
+  std::set<ModelWrap*> models;
+};
+
+AddonData* GetAddonData(Napi::Env env);
+
+}  // namespace gpt_oss

@@ -1,0 +1,101 @@
+#include "common.h"
+
+#include <cstdio>
+#include <atomic>
+
+#include "llama.h"
+
+namespace gpt_oss {
+
+namespace {
+std::atomic<int> g_log_threshold{3};
+thread_local std::string t_last_error;
+thread_local std::string t_pending_line;  // ggml logs a line in pieces; GGML_LOG_LEVEL_CONT continues it
+
+void LogCallback(ggml_log_level level, const char* text, void* /*user*/) {
+  static thread_local ggml_log_level last_level = GGML_LOG_LEVEL_INFO;
+  if (level == GGML_LOG_LEVEL_CONT) {
+    level = last_level;
+  } else {
+    last_level = level;
+  }
+  int severity = 1;
+  switch (level) {
+    case GGML_LOG_LEVEL_DEBUG: severity = 0; break;
+    case GGML_LOG_LEVEL_INFO: severity = 1; break;
+    case GGML_LOG_LEVEL_WARN: severity = 2; break;
+    case GGML_LOG_LEVEL_ERROR: severity = 3; break;
+    default: severity = 1; break;
+  }
+  if (severity >= 3) {
+    std::string message(text);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (!message.empty()) t_last_error = message;
+  }
+  if (severity >= g_log_threshold.load(std::memory_order_relaxed)) {
+    fputs(text, stderr);
+  }
+}
+}  // namespace
+
+Napi::Error CodedError(Napi::Env env, const char* code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  return error;
+}
+
+void ThrowCoded(Napi::Env env, const char* code, const std::string& message) {
+  throw CodedError(env, code, message);
+}
+
+std::string TakeLastLlamaError() {
+  std::string message;
+  message.swap(t_last_error);
+  return message;
+}
+
+void SetLogThreshold(int level) { g_log_threshold.store(level, std::memory_order_relaxed); }
+
+void InstallLogCallback() { llama_log_set(LogCallback, nullptr); }
+
+void PromiseWorker::OnError(const Napi::Error& error) {
+  Napi::HandleScope scope(Env());
+  deferred_.Reject(CodedError(Env(), code_.c_str(), error.Message()).Value());
+}
+
+namespace {
+Napi::Value Field(const Napi::Object& obj, const char* key) { return obj.Get(key); }
+[[noreturn]] void WrongType(const Napi::Object& obj, const char* key, const char* expected) {
+  ThrowCoded(obj.Env(), "ERR_INVALID_ARGUMENT", std::string("Expected ") + expected + " for " + key);
+}
+}  // namespace
+
+int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback) {
+  Napi::Value value = Field(obj, key);
+  if (value.IsUndefined()) return fallback;
+  if (!value.IsNumber()) WrongType(obj, key, "an integer");
+  return value.As<Napi::Number>().Int64Value();
+}
+
+double GetNumber(const Napi::Object& obj, const char* key, double fallback) {
+  Napi::Value value = Field(obj, key);
+  if (value.IsUndefined()) return fallback;
+  if (!value.IsNumber()) WrongType(obj, key, "a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+bool GetBool(const Napi::Object& obj, const char* key, bool fallback) {
+  Napi::Value value = Field(obj, key);
+  if (value.IsUndefined()) return fallback;
+  if (!value.IsBoolean()) WrongType(obj, key, "a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::string GetString(const Napi::Object& obj, const char* key, const std::string& fallback) {
+  Napi::Value value = Field(obj, key);
+  if (value.IsUndefined()) return fallback;
+  if (!value.IsString()) WrongType(obj, key, "a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+}  // namespace gpt_oss

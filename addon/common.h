@@ -1,0 +1,50 @@
+// Shared helpers of the addon: coded errors, the promise worker base, and llama.cpp log capture.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+
+namespace gpt_oss {
+
+// Creates a JS Error whose `code` is one of src/errors.ts ERROR_CODES.
+Napi::Error CodedError(Napi::Env env, const char* code, const std::string& message);
+
+// Throws a coded error as a C++ exception (NAPI_CPP_EXCEPTIONS), turned into a JS throw by node-addon-api.
+[[noreturn]] void ThrowCoded(Napi::Env env, const char* code, const std::string& message);
+
+// The last error-level message llama.cpp/ggml logged on the calling thread (cleared by take).
+std::string TakeLastLlamaError();
+
+// Log threshold: 0=debug 1=info 2=warn 3=error 4=none (messages below it are dropped).
+void SetLogThreshold(int level);
+void InstallLogCallback();
+
+// Base of every asynchronous operation: runs Execute() off the JS thread and settles a Promise.
+// Execute() reports failure through Fail(code, message); OnOK() must resolve deferred_.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env, const char* resourceName)
+      : Napi::AsyncWorker(env, resourceName), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Fail(const char* code, const std::string& message) {
+    code_ = code;
+    SetError(message);
+  }
+  void OnError(const Napi::Error& error) override;
+  Napi::Promise::Deferred deferred_;
+
+ private:
+  std::string code_ = "ERR_DECODE_FAILED";
+};
+
+// Argument readers that throw ERR_INVALID_ARGUMENT naming the option. The TS layer validates first;
+// these only keep a wrong call from crashing the process.
+int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback);
+double GetNumber(const Napi::Object& obj, const char* key, double fallback);
+bool GetBool(const Napi::Object& obj, const char* key, bool fallback);
+std::string GetString(const Napi::Object& obj, const char* key, const std::string& fallback);
+
+}  // namespace gpt_oss

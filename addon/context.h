@@ -1,0 +1,68 @@
+// Context: a llama_context with N sequence slots; decode() takes one batch for all of them.
+#pragma once
+
+#include <napi.h>
+
+#include <set>
+
+#include "llama.h"
+
+namespace gpt_oss {
+
+class ModelWrap;
+class SamplerWrap;
+
+class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  explicit ContextWrap(const Napi::CallbackInfo& info);
+  ~ContextWrap() override;
+
+  // Invariant: called on the JS thread; frees native memory now, or when the in-flight decode ends.
+  void Dispose();
+  bool disposed() const { return disposed_; }
+  llama_context* context() const { return context_; }
+  const llama_vocab* vocab() const { return llama_model_get_vocab(llama_get_model(context_)); }
+  void AddSampler(SamplerWrap* sampler) { samplers_.insert(sampler); }
+  void RemoveSampler(SamplerWrap* sampler) { samplers_.erase(sampler); }
+
+  // Takes ownership of `context` created for `model` (its JS object is kept alive by this context).
+  void Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, ggml_type typeK, ggml_type typeV);
+  void OnDecodeDone();
+
+ private:
+  Napi::Value Decode(const Napi::CallbackInfo& info);
+  Napi::Value CreateSampler(const Napi::CallbackInfo& info);
+  Napi::Value KvRemove(const Napi::CallbackInfo& info);
+  Napi::Value KvCopy(const Napi::CallbackInfo& info);
+  Napi::Value KvKeep(const Napi::CallbackInfo& info);
+  Napi::Value KvClear(const Napi::CallbackInfo& info);
+  Napi::Value KvRange(const Napi::CallbackInfo& info);
+  Napi::Value MemoryUsage(const Napi::CallbackInfo& info);
+  Napi::Value DisposeMethod(const Napi::CallbackInfo& info);
+  Napi::Value GetDisposed(const Napi::CallbackInfo& info);
+  Napi::Value GetContextSize(const Napi::CallbackInfo& info);
+  Napi::Value GetSequenceContextSize(const Napi::CallbackInfo& info);
+  Napi::Value GetSequences(const Napi::CallbackInfo& info);
+  Napi::Value GetBatchSize(const Napi::CallbackInfo& info);
+  void EnsureLive(Napi::Env env, const char* op) const;
+  int32_t SequenceArg(const Napi::CallbackInfo& info, size_t index, const char* op) const;
+  void FreeNative();
+
+  llama_context* context_ = nullptr;
+  ModelWrap* model_ = nullptr;
+  Napi::ObjectReference modelRef_;
+  llama_batch batch_{};
+  int32_t batchCapacity_ = 0;
+  int32_t sequences_ = 0;
+  size_t kvBytes_ = 0;
+  bool busy_ = false;
+  bool disposed_ = false;
+  std::set<SamplerWrap*> samplers_;
+};
+
+// model.createContext(options) -> Promise<NativeContext>
+Napi::Value CreateContextAsync(Napi::Env env, ModelWrap* model, Napi::Object modelObject, Napi::Object options);
+
+}  // namespace gpt_oss

@@ -1,0 +1,190 @@
+#include "sampler.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "addon.h"
+#include "common.h"
+#include "context.h"
+
+namespace gpt_oss {
+
+Napi::Function SamplerWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeSampler",
+                     {
+                         InstanceAccessor<&SamplerWrap::GetDisposed>("disposed"),
+                         InstanceMethod<&SamplerWrap::Accept>("accept"),
+                         InstanceMethod<&SamplerWrap::Reset>("reset"),
+                         InstanceMethod<&SamplerWrap::DisposeMethod>("dispose"),
+                     });
+}
+
+SamplerWrap::SamplerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SamplerWrap>(info) {}
+
+SamplerWrap::~SamplerWrap() { FreeNative(); }
+
+Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Object contextObject, Napi::Object options) {
+  const llama_vocab* vocab = context->vocab();
+  const int32_t nVocab = llama_vocab_n_tokens(vocab);
+
+  const double temperature = GetNumber(options, "temperature", 0.0);
+  const int32_t topK = static_cast<int32_t>(GetInt(options, "topK", 0));
+  const double topP = GetNumber(options, "topP", 1.0);
+  const double minP = GetNumber(options, "minP", 0.0);
+  const uint32_t seed = static_cast<uint32_t>(GetInt(options, "seed", LLAMA_DEFAULT_SEED));
+  const double repeatPenalty = GetNumber(options, "repeatPenalty", 1.0);
+  const double frequencyPenalty = GetNumber(options, "frequencyPenalty", 0.0);
+  const double presencePenalty = GetNumber(options, "presencePenalty", 0.0);
+  const int32_t penaltyLastN = static_cast<int32_t>(GetInt(options, "penaltyLastN", 64));
+  const std::string grammarText = GetString(options, "grammar", "");
+  const std::string grammarRoot = GetString(options, "grammarRoot", "root");
+
+  std::vector<llama_logit_bias> biases;
+  Napi::Value biasValue = options.Get("logitBias");
+  if (biasValue.IsArray()) {
+    Napi::Array entries = biasValue.As<Napi::Array>();
+    for (uint32_t i = 0; i < entries.Length(); i++) {
+      Napi::Value entry = entries.Get(i);
+      if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 2) {
+        ThrowCoded(env, "ERR_INVALID_ARGUMENT", "createSampler: logitBias entries must be [token, bias] pairs");
+      }
+      int32_t token = entry.As<Napi::Array>().Get(0u).ToNumber().Int32Value();
+      float bias = entry.As<Napi::Array>().Get(1u).ToNumber().FloatValue();
+      if (token < 0 || token >= nVocab) {
+        ThrowCoded(env, "ERR_INVALID_ARGUMENT", "createSampler: logitBias token " + std::to_string(token) + " is out of range");
+      }
+      biases.push_back({token, bias});
+    }
+  }
+
+  llama_sampler* grammar = nullptr;
+  if (!grammarText.empty()) {
+    TakeLastLlamaError();
+    grammar = llama_sampler_init_grammar(vocab, grammarText.c_str(), grammarRoot.c_str());
+    if (grammar == nullptr) {
+      std::string reason = TakeLastLlamaError();
+      ThrowCoded(env, "ERR_GRAMMAR_INVALID", "createSampler: the GBNF grammar does not parse" +
+                                                 (reason.empty() ? std::string() : ": " + reason));
+    }
+  }
+
+  llama_sampler_chain_params chainParams = llama_sampler_chain_default_params();
+  chainParams.no_perf = true;
+  llama_sampler* chain = llama_sampler_chain_init(chainParams);
+  if (!biases.empty()) llama_sampler_chain_add(chain, llama_sampler_init_logit_bias(nVocab, biases.size(), biases.data()));
+  if (repeatPenalty != 1.0 || frequencyPenalty != 0.0 || presencePenalty != 0.0) {
+    llama_sampler_chain_add(chain, llama_sampler_init_penalties(nVocab, penaltyLastN, static_cast<float>(repeatPenalty),
+                                                                static_cast<float>(frequencyPenalty),
+                                                                static_cast<float>(presencePenalty)));
+  }
+  if (temperature <= 0.0) {
+    llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+  } else {
+    if (topK > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(topK));
+    if (topP < 1.0) llama_sampler_chain_add(chain, llama_sampler_init_top_p(static_cast<float>(topP), 1));
+    if (minP > 0.0) llama_sampler_chain_add(chain, llama_sampler_init_min_p(static_cast<float>(minP), 1));
+    llama_sampler_chain_add(chain, llama_sampler_init_temp(static_cast<float>(temperature)));
+    llama_sampler_chain_add(chain, llama_sampler_init_dist(seed));
+  }
+
+  Napi::Object object = GetAddonData(env)->samplerConstructor.New({});
+  SamplerWrap* wrap = Napi::ObjectWrap<SamplerWrap>::Unwrap(object);
+  wrap->owner_ = context;
+  wrap->ownerRef_ = Napi::Persistent(contextObject);
+  wrap->chain_ = chain;
+  wrap->grammar_ = grammar;
+  wrap->nVocab_ = nVocab;
+  context->AddSampler(wrap);
+  return object;
+}
+
+void SamplerWrap::FillCandidates(const float* logits) {
+  candidates_.resize(nVocab_);
+  for (int32_t i = 0; i < nVocab_; i++) candidates_[i] = llama_token_data{i, logits[i], 0.0f};
+}
+
+llama_token SamplerWrap::SampleAndAccept(const float* logits) {
+  FillCandidates(logits);
+  llama_token_data_array all{candidates_.data(), candidates_.size(), -1, false};
+  llama_sampler_apply(chain_, &all);
+  llama_token token = all.data[all.selected].id;
+  if (grammar_ != nullptr) {
+    // Most picks already satisfy the grammar: check the one token before paying for the whole vocabulary.
+    llama_token_data single{token, 1.0f, 0.0f};
+    llama_token_data_array one{&single, 1, -1, false};
+    llama_sampler_apply(grammar_, &one);
+    if (std::isinf(single.logit)) {
+      FillCandidates(logits);
+      all = llama_token_data_array{candidates_.data(), candidates_.size(), -1, false};
+      llama_sampler_apply(grammar_, &all);
+      bool any = false;
+      for (size_t i = 0; i < all.size && !any; i++) any = !std::isinf(all.data[i].logit);
+      if (!any) throw std::runtime_error("the grammar allows no further token");
+      llama_sampler_apply(chain_, &all);
+      token = all.data[all.selected].id;
+    }
+    llama_sampler_accept(grammar_, token);
+  }
+  llama_sampler_accept(chain_, token);
+  return token;
+}
+
+void SamplerWrap::Release() {
+  inUse_--;
+  if (inUse_ == 0 && disposed_) FreeNative();
+}
+
+void SamplerWrap::FreeNative() {
+  if (chain_ != nullptr) llama_sampler_free(chain_);
+  if (grammar_ != nullptr) llama_sampler_free(grammar_);
+  chain_ = nullptr;
+  grammar_ = nullptr;
+  candidates_.clear();
+  candidates_.shrink_to_fit();
+  if (owner_ != nullptr) {
+    owner_->RemoveSampler(this);
+    owner_ = nullptr;
+  }
+  if (!ownerRef_.IsEmpty()) ownerRef_.Reset();
+}
+
+void SamplerWrap::Dispose() {
+  if (disposed_) return;
+  disposed_ = true;
+  if (inUse_ == 0) FreeNative();
+}
+
+Napi::Value SamplerWrap::Accept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (disposed_) ThrowCoded(env, "ERR_DISPOSED", "sampler.accept: the sampler was disposed");
+  if (inUse_ > 0) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "sampler.accept: a decode using this sampler is in progress");
+  if (info.Length() < 1 || !info[0].IsNumber()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "sampler.accept: expected a token id");
+  int32_t token = info[0].As<Napi::Number>().Int32Value();
+  if (token < 0 || token >= nVocab_) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "sampler.accept: token id out of range");
+  try {
+    if (grammar_ != nullptr) llama_sampler_accept(grammar_, token);
+  } catch (const std::exception& error) {
+    ThrowCoded(env, "ERR_GRAMMAR_REJECTED", std::string("sampler.accept: the grammar rejects token ") +
+                                                std::to_string(token) + ": " + error.what());
+  }
+  llama_sampler_accept(chain_, token);
+  return env.Undefined();
+}
+
+Napi::Value SamplerWrap::Reset(const Napi::CallbackInfo& info) {
+  if (disposed_) ThrowCoded(info.Env(), "ERR_DISPOSED", "sampler.reset: the sampler was disposed");
+  if (inUse_ > 0) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "sampler.reset: a decode using this sampler is in progress");
+  llama_sampler_reset(chain_);
+  if (grammar_ != nullptr) llama_sampler_reset(grammar_);
+  return info.Env().Undefined();
+}
+
+Napi::Value SamplerWrap::DisposeMethod(const Napi::CallbackInfo& info) {
+  Dispose();
+  return info.Env().Undefined();
+}
+
+Napi::Value SamplerWrap::GetDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), disposed_); }
+
+}  // namespace gpt_oss

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Builds the addon and its ggml/llama libraries into build/Release with cmake-js.
+// Usage: node scripts/build-native.mjs [--gpu cuda|vulkan|metal] [--portable] [--debug]
+// Environment: GPT_OSS_BUILD_JOBS (default: all cores), GPT_OSS_CMAKE_ARGS (extra -D flags, space separated).
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { cpuFeatureDefines } from "./cpu-features.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({ options: { gpu: { type: "string" }, debug: { type: "boolean" }, portable: { type: "boolean" } } });
+
+const gpuFlags = {
+  cuda: ["GGML_CUDA=ON"],
+  vulkan: ["GGML_VULKAN=ON"],
+  metal: ["GGML_METAL=ON"],
+};
+if (values.gpu && !gpuFlags[values.gpu]) {
+  console.error(`Expected one of ${Object.keys(gpuFlags).join(", ")} for --gpu but received ${values.gpu}`);
+  process.exit(2);
+}
+
+const vendor = spawnSync(process.execPath, [join(root, "scripts", "vendor.mjs")], { stdio: "inherit" });
+if (vendor.status !== 0) process.exit(vendor.status ?? 1);
+
+// --portable (prebuilt binaries): every CPU variant, the best one is picked at load. Otherwise: this machine's.
+const cpuDefines = values.portable ? ["GGML_NATIVE=OFF", "GGML_CPU_ALL_VARIANTS=ON"] : cpuFeatureDefines();
+const defines = [...cpuDefines, ...(values.gpu ? gpuFlags[values.gpu] : []), ...(process.env.GPT_OSS_CMAKE_ARGS ?? "").split(/\s+/).filter(Boolean)];
+const jobs = Number(process.env.GPT_OSS_BUILD_JOBS) || availableParallelism();
+const cmakeJs = join(root, "node_modules", "cmake-js", "bin", "cmake-js");
+const args = [cmakeJs, "build", "--directory", root, "--parallel", String(jobs), "--config", values.debug ? "Debug" : "Release",
+  ...defines.map((d) => `--CD${d.startsWith("-D") ? d.slice(2) : d}`)];
+console.log(`[gpt-oss-node build] cmake-js build (${jobs} jobs${values.gpu ? `, ${values.gpu}` : ""})`);
+const started = Date.now();
+const build = spawnSync(process.execPath, args, { stdio: "inherit", cwd: root });
+if (build.status !== 0) {
+  console.error("\n[gpt-oss-node build] native build failed. It needs cmake >= 3.19 and a C++17 compiler." +
+    " See the output above for the failing step.");
+  process.exit(build.status ?? 1);
+}
+console.log(`[gpt-oss-node build] done in ${((Date.now() - started) / 1000).toFixed(0)} s -> build/Release`);

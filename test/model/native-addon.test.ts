@@ -1,0 +1,337 @@
+// The native bridge on the tiny synthetic gpt-oss model: loading, metadata, tokenizer cross-check,
+// batched decode, sequence ops, lifetimes and errors.
+import { get_encoding } from "tiktoken";
+import { copyFile, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selectDevices } from "../../src/native/devices.js";
+import type { NativeContext, NativeModel } from "../../src/native/types.js";
+import { tinyModelPath } from "../helpers/fixture.js";
+import { GREEDY, addon, contextOptions, greedyBatched, greedySolo, loadTiny } from "../helpers/native.js";
+
+let path: string;
+let model: NativeModel;
+let context: NativeContext;
+let scratch: string;
+
+beforeAll(async () => {
+  path = await tinyModelPath();
+  model = await loadTiny(path);
+  context = await model.createContext(contextOptions());
+  scratch = await mkdtemp(join(tmpdir(), "gpt-oss-native-"));
+});
+
+afterAll(async () => {
+  model?.dispose();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const prompts = [
+  "The quick brown fox jumps over the lazy dog.",
+  "function add(a, b) { return a + b; }",
+  "Once upon a time in a land far away",
+  "SELECT name FROM users WHERE id = 42;",
+];
+
+describe("model", () => {
+  it("reports gpt-oss metadata and geometry", () => {
+    expect(model.info.architecture).toBe("gpt-oss");
+    expect(model.info.vocabSize).toBe(201088);
+    expect(model.info.slidingWindow).toBe(128);
+    const metadata = model.metadata();
+    expect(metadata["general.architecture"]).toBe("gpt-oss");
+    expect(metadata["tokenizer.ggml.model"]).toBe("gpt2");
+    expect(metadata["tokenizer.ggml.pre"]).toBe("gpt-4o");
+    expect(metadata["gpt-oss.rope.scaling.type"]).toBe("yarn");
+    expect(Number(metadata["gpt-oss.block_count"])).toBe(model.info.layerCount);
+    expect(Number(metadata["gpt-oss.embedding_length"])).toBe(model.info.embeddingSize);
+  });
+
+  it("tokenizes plain English and code like tiktoken's o200k_base", () => {
+    const encoding = get_encoding("o200k_base");
+    try {
+      const samples = [
+        ...prompts,
+        "Hello world! It's 2026; we're testing tokenization, aren't we?",
+        "import { readFile } from \"node:fs/promises\";\nconst x = await readFile('a.txt', 'utf8');\n",
+        "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
+        "    indented\twith tabs   and   spaces 1234567 numbers",
+      ];
+      for (const text of samples) {
+        expect(Array.from(model.tokenize(text, false)), text).toEqual(Array.from(encoding.encode(text)));
+      }
+    } finally {
+      encoding.free();
+    }
+  });
+
+  it("documents where llama.cpp's tokenizer diverges (why TypeScript owns tokenization)", () => {
+    // llama.cpp splits Devanagari words at combining marks; tiktoken keeps " हिन्दी" as one token.
+    const encoding = get_encoding("o200k_base");
+    try {
+      expect(encoding.encode(" हिन्दी").length).toBe(1);
+      expect(model.tokenize(" हिन्दी", false).length).toBeGreaterThan(1);
+    } finally {
+      encoding.free();
+    }
+    // llama.cpp marks the harmony header tokens USER_DEFINED, so typed "<|start|>" becomes the control token
+    // even with special parsing off: a prompt-injection hole that src/tokenizer closes.
+    expect(Array.from(model.tokenize("<|start|>", true))).toEqual([200006]);
+    expect(Array.from(model.tokenize("<|start|>", false))).toEqual([200006]);
+  });
+
+  it("detokenizes, rendering control tokens only on request", () => {
+    const ids = model.tokenize("Hello world", false);
+    expect(model.detokenize(ids, false)).toBe("Hello world");
+    expect(model.detokenize(Int32Array.of(200002), true)).toBe("<|return|>");
+    expect(model.detokenize(Int32Array.of(200002), false)).toBe("");
+    expect(() => model.detokenize(Int32Array.of(999_999), false)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }));
+  });
+});
+
+describe("decode", () => {
+  it("greedy decoding is deterministic", async () => {
+    const prompt = Array.from(model.tokenize(prompts[0]!, false));
+    const first = await greedySolo(context, 0, prompt, 12);
+    context.kvRemove(0, 0, -1);
+    const second = await greedySolo(context, 0, prompt, 12);
+    context.kvRemove(0, 0, -1);
+    expect(second).toEqual(first);
+    expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
+  it("four sequences in one batch give each one's solo greedy tokens", async () => {
+    const tokenized = prompts.map((p) => Array.from(model.tokenize(p, false)));
+    const solo: number[][] = [];
+    for (const [seq, prompt] of tokenized.entries()) {
+      solo.push(await greedySolo(context, seq, prompt, 10));
+      context.kvRemove(seq, 0, -1);
+    }
+    const batched = await greedyBatched(context, tokenized, 10);
+    for (let seq = 0; seq < 4; seq++) context.kvRemove(seq, 0, -1);
+    expect(batched).toEqual(solo);
+  });
+
+  it("removing a sequence mid-generation frees its cells and leaves the others intact", async () => {
+    const tokenized = prompts.slice(0, 2).map((p) => Array.from(model.tokenize(p, false)));
+    await greedyBatched(context, tokenized, 4);
+    const before = context.memoryUsage().kvCellsUsed;
+    expect(context.kvRemove(1, 0, -1)).toBe(true);
+    expect(context.kvRange(1)).toEqual([-1, -1]);
+    expect(context.memoryUsage().kvCellsUsed).toBe(before - (tokenized[1]!.length + 3));
+    expect(context.kvRange(0)).toEqual([0, tokenized[0]!.length + 2]);
+    context.kvClear();
+    expect(context.memoryUsage().kvCellsUsed).toBe(0);
+  });
+
+  it("keeps a prefix across sliding-window layers: re-decoding the suffix reproduces the output", async () => {
+    // Longer than the 128-token window, so the SWA layers hold more than a window.
+    const long = Array.from(model.tokenize("one two three four five six seven eight nine ten ".repeat(30), false)).slice(0, 240);
+    expect(long.length).toBe(240);
+    const full = await greedySolo(context, 2, long, 6);
+    context.kvRemove(2, 0, -1);
+    await greedySolo(context, 2, long, 1);
+    // Keep the first 180 positions, drop the rest, and decode the remainder on top of the kept prefix.
+    expect(context.kvRemove(2, 180, -1)).toBe(true);
+    expect(context.kvRange(2)).toEqual([0, 179]);
+    const sampler = context.createSampler(GREEDY);
+    const rest = long.slice(180);
+    let result = await context.decode({
+      tokens: Int32Array.from(rest), positions: Int32Array.from(rest.map((_, i) => 180 + i)),
+      sequenceIds: new Int32Array(rest.length).fill(2), sampleIndices: Int32Array.of(rest.length - 1), samplers: [sampler],
+    });
+    const resumed = [result.sampled[0]!];
+    while (resumed.length < 6) {
+      result = await context.decode({
+        tokens: Int32Array.of(resumed.at(-1)!), positions: Int32Array.of(long.length + resumed.length - 1),
+        sequenceIds: Int32Array.of(2), sampleIndices: Int32Array.of(0), samplers: [sampler],
+      });
+      resumed.push(result.sampled[0]!);
+    }
+    sampler.dispose();
+    context.kvRemove(2, 0, -1);
+    expect(resumed).toEqual(full);
+  });
+
+  it("returns top log-probabilities that are normalized and sorted", async () => {
+    const sampler = context.createSampler(GREEDY);
+    const prompt = Array.from(model.tokenize(prompts[2]!, false));
+    const result = await context.decode({
+      tokens: Int32Array.from(prompt), positions: Int32Array.from(prompt.map((_, i) => i)),
+      sequenceIds: new Int32Array(prompt.length).fill(3), sampleIndices: Int32Array.of(prompt.length - 1),
+      samplers: [sampler], topLogprobs: 5,
+    });
+    sampler.dispose();
+    context.kvRemove(3, 0, -1);
+    const top = Array.from(result.topLogprobs!);
+    expect(top).toHaveLength(5);
+    expect(top.every((v, i) => v <= 0 && (i === 0 || v <= top[i - 1]!))).toBe(true);
+    expect(result.topTokens![0]).toBe(result.sampled[0]); // greedy picks the most likely token
+    expect(result.sampledLogprobs![0]).toBeCloseTo(top[0]!, 5);
+  });
+
+  it("enforces a GBNF grammar, including control tokens by id", async () => {
+    const sampler = context.createSampler({ ...GREEDY, grammar: 'root ::= "yes" | "no"' });
+    const prompt = Array.from(model.tokenize("Answer:", false));
+    const result = await context.decode({
+      tokens: Int32Array.from(prompt), positions: Int32Array.from(prompt.map((_, i) => i)),
+      sequenceIds: new Int32Array(prompt.length).fill(0), sampleIndices: Int32Array.of(prompt.length - 1), samplers: [sampler],
+    });
+    sampler.dispose();
+    context.kvRemove(0, 0, -1);
+    expect(["yes", "no", "y", "n", "ye"]).toContain(model.detokenize(result.sampled, false));
+    expect(() => context.createSampler({ ...GREEDY, grammar: "root ::= (" })).toThrow(expect.objectContaining({ code: "ERR_GRAMMAR_INVALID" }));
+    const forced = context.createSampler({ ...GREEDY, grammar: "root ::= <[200005]> \"analysis\"" });
+    const step = await context.decode({
+      tokens: Int32Array.of(200006), positions: Int32Array.of(0), sequenceIds: Int32Array.of(0),
+      sampleIndices: Int32Array.of(0), samplers: [forced],
+    });
+    forced.dispose();
+    context.kvRemove(0, 0, -1);
+    expect(step.sampled[0]).toBe(200005);
+  });
+
+  it("rejects malformed batches with coded errors instead of crashing", async () => {
+    const sampler = context.createSampler(GREEDY);
+    const bad = (patch: object) => context.decode({
+      tokens: Int32Array.of(1), positions: Int32Array.of(0), sequenceIds: Int32Array.of(0),
+      sampleIndices: Int32Array.of(0), samplers: [sampler], ...patch,
+    });
+    expect(() => bad({ tokens: Int32Array.of(999_999) })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }));
+    expect(() => bad({ sequenceIds: Int32Array.of(9) })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }));
+    expect(() => bad({ sampleIndices: Int32Array.of(3) })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }));
+    expect(() => bad({ tokens: new Int32Array(0), positions: new Int32Array(0), sequenceIds: new Int32Array(0) })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }));
+    expect(() => bad({ tokens: new Int32Array(300) })).toThrow(/batch size/);
+    const running = bad({});
+    expect(() => bad({})).toThrow(/in progress/);
+    await running;
+    sampler.dispose();
+    expect(() => bad({})).toThrow(expect.objectContaining({ code: "ERR_DISPOSED" }));
+    context.kvClear();
+  });
+});
+
+describe("lifetimes and errors", () => {
+  it("disposing a model disposes its contexts and samplers first, and dispose is idempotent", async () => {
+    const own = await loadTiny(path);
+    const ctx = await own.createContext(contextOptions({ sequences: 1, contextSize: 256 }));
+    const sampler = ctx.createSampler(GREEDY);
+    own.dispose();
+    own.dispose();
+    ctx.dispose();
+    sampler.dispose();
+    expect([own.disposed, ctx.disposed, sampler.disposed]).toEqual([true, true, true]);
+    await expect(async () => ctx.decode({
+      tokens: Int32Array.of(1), positions: Int32Array.of(0), sequenceIds: Int32Array.of(0),
+      sampleIndices: new Int32Array(0), samplers: [],
+    })).rejects.toMatchObject({ code: "ERR_DISPOSED" });
+    expect(() => own.tokenize("x", false)).toThrow(expect.objectContaining({ code: "ERR_DISPOSED" }));
+    expect(() => own.createContext(contextOptions())).toThrow(expect.objectContaining({ code: "ERR_DISPOSED" }));
+  });
+
+  it("disposing during an in-flight decode lets the decode settle, then frees", async () => {
+    const own = await loadTiny(path);
+    const ctx = await own.createContext(contextOptions({ sequences: 1, contextSize: 256 }));
+    const sampler = ctx.createSampler(GREEDY);
+    const tokens = Array.from(own.tokenize(prompts[0]!.repeat(4), false));
+    const pending = ctx.decode({
+      tokens: Int32Array.from(tokens), positions: Int32Array.from(tokens.map((_, i) => i)),
+      sequenceIds: new Int32Array(tokens.length), sampleIndices: Int32Array.of(tokens.length - 1), samplers: [sampler],
+    });
+    own.dispose();
+    const result = await pending;
+    expect(result.sampled).toHaveLength(1);
+    expect(ctx.disposed).toBe(true);
+  });
+
+  it("a missing file is ERR_MODEL_NOT_FOUND", () => {
+    expect(() => addon.loadModel(join(scratch, "nope.gguf"), { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }))
+      .toThrow(expect.objectContaining({ code: "ERR_MODEL_NOT_FOUND" }));
+  });
+
+  it("wrong magic, truncated and corrupt files are ERR_MODEL_LOAD_FAILED naming the file", async () => {
+    const size = (await stat(path)).size;
+    const wrongMagic = join(scratch, "magic.gguf");
+    await copyFile(path, wrongMagic);
+    const handle = await open(wrongMagic, "r+");
+    await handle.write(Buffer.from("GGUX"), 0, 4, 0);
+    await handle.close();
+    const truncated = join(scratch, "truncated.gguf");
+    await copyFile(path, truncated);
+    const t = await open(truncated, "r+");
+    await t.truncate(Math.floor(size * 0.6));
+    await t.close();
+    const garbage = join(scratch, "garbage.gguf");
+    await writeFile(garbage, Buffer.alloc(4096, 7));
+    for (const file of [wrongMagic, truncated, garbage]) {
+      await expect(addon.loadModel(file, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise)
+        .rejects.toMatchObject({ code: "ERR_MODEL_LOAD_FAILED", message: expect.stringContaining(file) });
+    }
+  });
+
+  it("abort stops a load with ERR_MODEL_LOAD_ABORTED", async () => {
+    const task = addon.loadModel(path, { devices: [], gpuLayers: 0, useMmap: false, useMlock: false });
+    task.abort();
+    await expect(task.promise).rejects.toMatchObject({ code: "ERR_MODEL_LOAD_ABORTED" });
+  });
+
+  it("reports load progress through a thread-safe callback and keeps the event loop ticking", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const fractions: number[] = [];
+    const own = await addon.loadModel(path, { devices: [], gpuLayers: 0, useMmap: false, useMlock: false }, (f) => fractions.push(f)).promise;
+    const ticksAfterLoad = ticks;
+    const ctx = await own.createContext(contextOptions({ sequences: 1, contextSize: 512, batchSize: 512, ubatchSize: 512 }));
+    const long = Array.from(own.tokenize("lorem ipsum dolor sit amet ".repeat(80), false)).slice(0, 500);
+    const sampler = ctx.createSampler(GREEDY);
+    const before = ticks;
+    await ctx.decode({
+      tokens: Int32Array.from(long), positions: Int32Array.from(long.map((_, i) => i)),
+      sequenceIds: new Int32Array(long.length), sampleIndices: Int32Array.of(long.length - 1), samplers: [sampler],
+    });
+    clearInterval(timer);
+    own.dispose();
+    expect(fractions.length).toBeGreaterThan(0);
+    expect(fractions.at(-1)).toBe(1);
+    expect(ticksAfterLoad).toBeGreaterThan(0);
+    expect(ticks).toBeGreaterThan(before);
+  });
+
+  it("asking for an absent GPU backend is ERR_BACKEND_UNAVAILABLE; CPU is always listed", () => {
+    expect(addon.listDevices().some((d) => d.type === "cpu")).toBe(true);
+    const present = new Set(addon.listDevices().map((d) => d.backend));
+    for (const gpu of ["cuda", "vulkan", "metal"] as const) {
+      const backend = { cuda: "CUDA", vulkan: "Vulkan", metal: "Metal" }[gpu];
+      if (present.has(backend)) continue;
+      expect(() => selectDevices(addon, gpu)).toThrow(expect.objectContaining({ code: "ERR_BACKEND_UNAVAILABLE" }));
+    }
+    expect(selectDevices(addon, false)).toEqual({ devices: [], backend: "CPU" });
+  });
+
+  it("works inside worker_threads, and a worker exiting with a live model does not crash", async () => {
+    const code = `
+      const { parentPort, workerData } = require("node:worker_threads");
+      const addon = require(workerData.addonPath);
+      (async () => {
+        const model = await addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+        const ctx = await model.createContext(workerData.options);
+        const sampler = ctx.createSampler(workerData.greedy);
+        const r = await ctx.decode({ tokens: Int32Array.of(13225, 2375), positions: Int32Array.of(0, 1),
+          sequenceIds: Int32Array.of(0, 0), sampleIndices: Int32Array.of(1), samplers: [sampler] });
+        parentPort.postMessage(r.sampled[0]);
+        // exit without disposing: the env cleanup hook frees the model
+      })().catch((e) => parentPort.postMessage("error:" + e.code + ":" + e.message));
+    `;
+    const { createRequire } = await import("node:module");
+    const addonPath = createRequire(import.meta.url)("node-gyp-build").resolve(process.cwd());
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: { path, addonPath, options: contextOptions({ sequences: 1, contextSize: 256 }), greedy: GREEDY },
+    });
+    const message = await new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
+    expect(typeof message).toBe("number");
+    expect(await worker.terminate()).toBe(1);
+  });
+});
