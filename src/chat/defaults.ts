@@ -1,0 +1,44 @@
+/**
+ * Defaults of the library API: the single source of truth for every default value named in the TSDoc of
+ * src/chat/types.ts. The HTTP server has its own overridable copies for request fields.
+ */
+import type { ReasoningEffort } from "./types.js";
+
+export const DEFAULTS = {
+  /** Most generated tokens per request, reasoning included. */
+  maxTokens: 2048,
+  temperature: 0.7,
+  topP: 0.9,
+  /** 0 = top-k off. */
+  topK: 0,
+  /** 0 = min-p off. */
+  minP: 0,
+  frequencyPenalty: 0,
+  presencePenalty: 0,
+  reasoningEffort: "medium" as ReasoningEffort,
+  /** Most model rounds of `runTools`. */
+  maxRounds: 8,
+  /** Context tokens shared by all parallel sequences. */
+  contextSize: 8192,
+  /** Parallel sequence slots. */
+  parallel: 4,
+  /** Most requests waiting for a slot before ERR_BUSY. */
+  maxQueue: 64,
+} as const;
+
+/** Bounds of the numeric options (validated up front). */
+export const LIMITS = {
+  parallel: { min: 1, max: 64 },
+  threads: { min: 1, max: 1024 },
+  contextSize: { min: 64, max: 1 << 24 },
+  maxQueue: { min: 0, max: 1_000_000 },
+  maxTokens: { min: 1, max: 1 << 24 },
+  maxReasoningTokens: { min: 0, max: 1 << 24 },
+  maxRounds: { min: 1, max: 1000 },
+  temperature: { min: 0, max: 100 },
+  topP: { min: 0, max: 1 },
+  topK: { min: 0, max: 1 << 20 },
+  minP: { min: 0, max: 1 },
+  penalty: { min: -2, max: 2 },
+  seed: { min: 0, max: 0xffffffff },
+} as const;

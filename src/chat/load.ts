@@ -1,0 +1,181 @@
+/**
+ * `loadModel`: validate the options and the GGUF (clear coded errors before any native code), build the tokenizer
+ * from the file's own vocabulary, pick devices, load the weights, create one context with a slot per parallel
+ * sequence (sliding-window layers keep the full context so cached prefixes can be reused), start the engine.
+ */
+import { availableParallelism } from "node:os";
+import { GptOssError } from "../errors.js";
+import { Engine } from "../engine/scheduler.js";
+import { readGguf, type GgufFile } from "../gguf/index.js";
+import { selectDevices } from "../native/devices.js";
+import { loadNative } from "../native/index.js";
+import type { NativeContext, NativeModel } from "../native/types.js";
+import { loadTokenizer } from "../tokenizer/index.js";
+import { DEFAULTS, LIMITS } from "./defaults.js";
+import { ChatModel } from "./model.js";
+import type { LoadModelOptions, LoadProgress, Model, ModelInfo } from "./types.js";
+import {
+  invalid,
+  optionalChoice,
+  optionalFunction,
+  optionalInteger,
+  optionalSignal,
+  rejectUnknownKeys,
+  requireObject,
+} from "./validate.js";
+
+const ARCHITECTURE = "gpt-oss";
+/** Logical batch: the most tokens one decode step carries (prompt chunks included). */
+const BATCH_SIZE = 512;
+const GPU_CHOICES = ["auto", false, "cuda", "vulkan", "metal"] as const;
+const OPTION_KEYS = ["contextSize", "parallel", "threads", "gpu", "maxQueue", "onProgress", "signal"];
+
+interface ResolvedLoadOptions {
+  contextSize: number;
+  parallel: number;
+  threads: number;
+  gpu: (typeof GPU_CHOICES)[number];
+  maxQueue: number;
+  onProgress: (progress: LoadProgress) => void;
+  signal: AbortSignal | undefined;
+}
+
+function resolveLoadOptions(path: unknown, input: unknown): ResolvedLoadOptions {
+  if (typeof path !== "string" || path.length === 0) throw invalid("non-empty string", "path", path);
+  const options = input === undefined ? {} : requireObject(input, "options");
+  rejectUnknownKeys(options, OPTION_KEYS, "loadModel options");
+  return {
+    contextSize: optionalInteger(options.contextSize, "contextSize", LIMITS.contextSize) ?? DEFAULTS.contextSize,
+    parallel: optionalInteger(options.parallel, "parallel", LIMITS.parallel) ?? DEFAULTS.parallel,
+    threads: optionalInteger(options.threads, "threads", LIMITS.threads) ?? availableParallelism(),
+    gpu: options.gpu === undefined ? "auto" : optionalChoice(options.gpu, "gpu", GPU_CHOICES)!,
+    maxQueue: optionalInteger(options.maxQueue, "maxQueue", LIMITS.maxQueue) ?? DEFAULTS.maxQueue,
+    onProgress: optionalFunction<(progress: LoadProgress) => void>(options.onProgress, "onProgress") ?? (() => {}),
+    signal: optionalSignal(options.signal, "signal"),
+  };
+}
+
+function metadataNumber(file: GgufFile, key: string): number {
+  const value = file.metadata[key];
+  return typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : 0;
+}
+
+/** Parameters in the expert tensors (`*_exps*`) and in all tensors. */
+function parameterCounts(file: GgufFile): { total: number; experts: number } {
+  let total = 0;
+  let experts = 0;
+  for (const tensor of file.tensors) {
+    const count = tensor.dims.reduce((a, b) => a * b, 1);
+    total += count;
+    if (tensor.name.includes("_exps")) experts += count;
+  }
+  return { total, experts };
+}
+
+function checkArchitecture(file: GgufFile, path: string): void {
+  const architecture = file.metadata["general.architecture"];
+  if (architecture !== ARCHITECTURE) {
+    throw new GptOssError(
+      "ERR_MODEL_UNSUPPORTED",
+      `${path}: general.architecture is ${JSON.stringify(architecture)}; this package runs "${ARCHITECTURE}" models (gpt-oss-20b, gpt-oss-120b).`,
+    );
+  }
+}
+
+function abortedLoad(signal: AbortSignal, path: string): GptOssError {
+  return new GptOssError("ERR_MODEL_LOAD_ABORTED", `Loading ${path} was aborted.`, { cause: signal.reason });
+}
+
+/**
+ * Loads a gpt-oss GGUF and returns a {@link Model} ready to chat.
+ *
+ * @param path Path of a gpt-oss GGUF file (e.g. `gpt-oss-20b-mxfp4.gguf`).
+ * @param options See {@link LoadModelOptions}: `contextSize` (default 8192, capped by the model; shared by all
+ *   slots), `parallel` (default 4), `threads` (default: all cores), `gpu` (default `"auto"`), `maxQueue`
+ *   (default 64), `onProgress`, `signal`.
+ * @throws GptOssError ERR_INVALID_ARGUMENT, ERR_MODEL_NOT_FOUND, ERR_GGUF_INVALID, ERR_MODEL_UNSUPPORTED,
+ *   ERR_TOKENIZER_INVALID, ERR_BACKEND_UNAVAILABLE, ERR_NATIVE_LOAD_FAILED, ERR_MODEL_LOAD_FAILED,
+ *   ERR_MODEL_LOAD_ABORTED, ERR_CONTEXT_CREATE_FAILED.
+ */
+export async function loadModel(path: string, options?: LoadModelOptions): Promise<Model> {
+  const resolved = resolveLoadOptions(path, options);
+  const { signal, onProgress } = resolved;
+  const checkAbort = () => {
+    if (signal?.aborted) throw abortedLoad(signal, path);
+  };
+  checkAbort();
+  onProgress({ phase: "validate", fraction: 0 });
+  const file = await readGguf(path);
+  checkArchitecture(file, path);
+  const tokenizer = await loadTokenizer(path);
+  onProgress({ phase: "validate", fraction: 1 });
+  checkAbort();
+
+  const addon = loadNative();
+  const selection = selectDevices(addon, resolved.gpu);
+  const task = addon.loadModel(
+    path,
+    { devices: selection.devices, gpuLayers: selection.devices.length > 0 ? -1 : 0, useMmap: true, useMlock: false },
+    (fraction) => onProgress({ phase: "load", fraction }),
+  );
+  const onAbort = () => task.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let nativeModel: NativeModel;
+  try {
+    nativeModel = await task.promise;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  let context: NativeContext;
+  try {
+    checkAbort();
+    onProgress({ phase: "context", fraction: 0 });
+    const contextSize = Math.min(resolved.contextSize, nativeModel.info.trainContextSize || resolved.contextSize);
+    context = await nativeModel.createContext({
+      contextSize,
+      batchSize: BATCH_SIZE,
+      ubatchSize: BATCH_SIZE,
+      sequences: resolved.parallel,
+      threads: resolved.threads,
+      threadsBatch: resolved.threads,
+      flashAttention: "auto",
+      cacheTypeK: "f16",
+      cacheTypeV: "f16",
+      swaFull: true,
+    });
+    onProgress({ phase: "context", fraction: 1 });
+  } catch (error) {
+    nativeModel.dispose();
+    throw error;
+  }
+
+  const { total, experts } = parameterCounts(file);
+  const expertCount = metadataNumber(file, `${ARCHITECTURE}.expert_count`);
+  const expertUsedCount = metadataNumber(file, `${ARCHITECTURE}.expert_used_count`);
+  const info: ModelInfo = {
+    path,
+    architecture: nativeModel.info.architecture,
+    contextSize: context.contextSize,
+    trainContextSize: nativeModel.info.trainContextSize,
+    parameterCount: nativeModel.info.parameterCount || total,
+    activeParameterCount: expertCount > 0 ? Math.round(total - experts * (1 - expertUsedCount / expertCount)) : total,
+    sizeBytes: nativeModel.info.sizeBytes,
+    layerCount: nativeModel.info.layerCount,
+    expertCount,
+    expertUsedCount,
+    vocabSize: nativeModel.info.vocabSize,
+    backend: selection.backend,
+    devices: selection.devices,
+    parallel: context.sequences,
+  };
+  const engine = new Engine(context, { maxQueue: resolved.maxQueue });
+  return new ChatModel({
+    engine,
+    tokenizer,
+    info,
+    disposeNative: () => {
+      context.dispose();
+      nativeModel.dispose();
+    },
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * The state of one generation request inside the scheduler: what it asked for, where it stands, and how it ends.
+ */
+import type { FinishReason } from "../chat/types.js";
+import type { NativeContext, NativeSampler } from "../native/types.js";
+import type { Constraint, Directive, TokenPolicy } from "./policy.js";
+import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
+import type { Slot } from "./slots.js";
+
+/** What a caller submits to the engine. */
+export interface GenerationRequest {
+  prompt: readonly number[];
+  /** Most completion tokens (sampled and forced). */
+  maxTokens: number;
+  sampling: SamplingParams;
+  policy: TokenPolicy;
+  /** Aborting frees the request's slot at the next step; it then ends with `cancelled`. */
+  signal?: AbortSignal;
+}
+
+/** How a request ended. */
+export interface GenerationOutcome {
+  finishReason: FinishReason;
+  promptTokens: number;
+  /** Prompt tokens that were already in the KV cache (prefix reuse). */
+  cachedPromptTokens: number;
+  completionTokens: number;
+}
+
+export class RequestState {
+  slot: Slot | undefined;
+  /** Tokens to decode before the next sample (prompt remainder, then the last sampled token and forced ones). */
+  pending: number[] = [];
+  /** False while the prompt is still being prefilled in chunks. */
+  generating = false;
+  cachedPromptTokens = 0;
+  completionTokens = 0;
+  finished = false;
+  private freeSampler: NativeSampler | undefined;
+  private grammarSampler: NativeSampler | undefined;
+  private constraint: Constraint | null = null;
+  private samplersCreated = 0;
+
+  constructor(
+    readonly request: GenerationRequest,
+    private readonly resolveOutcome: (outcome: GenerationOutcome) => void,
+    private readonly rejectOutcome: (error: unknown) => void,
+  ) {}
+
+  get cancelled(): boolean {
+    return this.request.signal?.aborted === true;
+  }
+
+  /** The sampler for the next sample, created on first use for the current constraint. */
+  sampler(context: NativeContext): NativeSampler {
+    if (this.constraint === null) {
+      return (this.freeSampler ??= this.createSampler(context, null));
+    }
+    return (this.grammarSampler ??= this.createSampler(context, this.constraint));
+  }
+
+  /**
+   * Applies a policy directive: queues forced tokens, switches the constraint, counts completion tokens.
+   * Returns the reason to finish, if any.
+   */
+  apply(directive: Directive): FinishReason | undefined {
+    if (directive.stop !== undefined) return directive.stop;
+    if (directive.force !== undefined && directive.force.length > 0) {
+      this.pending.push(...directive.force);
+      this.completionTokens += directive.force.length;
+    }
+    if (directive.constraint !== undefined && directive.constraint !== this.constraint) {
+      this.constraint = directive.constraint;
+      this.grammarSampler?.dispose();
+      this.grammarSampler = undefined;
+    }
+    if (this.completionTokens >= this.request.maxTokens) return "length";
+    return undefined;
+  }
+
+  /** Ends the request once: tells the policy, frees the samplers, settles the caller's promise. */
+  finish(reason: FinishReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.disposeSamplers();
+    try {
+      this.request.policy.end(reason);
+    } catch (error) {
+      this.rejectOutcome(error);
+      return;
+    }
+    this.resolveOutcome({
+      finishReason: reason,
+      promptTokens: this.request.prompt.length,
+      cachedPromptTokens: this.cachedPromptTokens,
+      completionTokens: this.completionTokens,
+    });
+  }
+
+  /** Ends the request with an error (a failed native decode, a throwing policy). */
+  fail(error: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.disposeSamplers();
+    this.rejectOutcome(error);
+  }
+
+  private createSampler(context: NativeContext, constraint: Constraint | null): NativeSampler {
+    const index = this.samplersCreated++;
+    return context.createSampler(nativeSamplerOptions(this.request.sampling, index, constraint?.grammar, constraint?.bannedTokens));
+  }
+
+  private disposeSamplers(): void {
+    this.freeSampler?.dispose();
+    this.grammarSampler?.dispose();
+    this.freeSampler = undefined;
+    this.grammarSampler = undefined;
+  }
+}

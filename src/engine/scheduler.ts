@@ -1,0 +1,291 @@
+/**
+ * Continuous batching over one native context: every step builds one batch holding the next token of each
+ * generating sequence plus chunks of the prompts being prefilled, makes one `decode()` call, and hands each
+ * sampled token to its request's policy. New requests join between steps; aborted ones leave between steps.
+ */
+import type { EngineStats } from "../chat/types.js";
+import { GptOssError } from "../errors.js";
+import type { NativeContext, NativeSampler } from "../native/types.js";
+import type { Directive } from "./policy.js";
+import { RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
+import { SlotTable } from "./slots.js";
+
+export interface EngineOptions {
+  /** Most requests waiting for a slot; one more is refused with ERR_BUSY. */
+  maxQueue: number;
+  /**
+   * Most prompt tokens prefilled per step while other sequences are generating, so their streams keep flowing
+   * (default 256). With nothing generating, a step takes as many prompt tokens as the batch holds.
+   */
+  prefillChunk?: number;
+}
+
+const DEFAULT_PREFILL_CHUNK = 256;
+
+/** One request's share of a batch. */
+interface BatchEntry {
+  state: RequestState;
+  tokens: number[];
+  /** Index in `sampleIndices` when this entry ends with a sample, else -1. */
+  sampleSlot: number;
+}
+
+export class Engine {
+  readonly slots: SlotTable;
+  /** Tokens one sequence can hold. */
+  readonly slotContextSize: number;
+  private readonly queue: RequestState[] = [];
+  private readonly active: RequestState[] = [];
+  private readonly prefillChunk: number;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private disposed = false;
+  private totals = { prompt: 0, completion: 0, cached: 0 };
+
+  constructor(
+    private readonly context: NativeContext,
+    private readonly options: EngineOptions,
+  ) {
+    this.slots = new SlotTable(context);
+    this.slotContextSize = context.sequenceContextSize;
+    this.prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+  }
+
+  /**
+   * Queues a request. Rejects before any work with ERR_CONTEXT_OVERFLOW when prompt plus `maxTokens` exceed a
+   * slot's context, ERR_BUSY when every slot is taken and the queue is full, ERR_DISPOSED after dispose().
+   * Resolves when the request ends, `cancelled` included.
+   */
+  generate(request: GenerationRequest): Promise<GenerationOutcome> {
+    if (this.disposed) return Promise.reject(new GptOssError("ERR_DISPOSED", "The engine was disposed."));
+    const needed = request.prompt.length + request.maxTokens;
+    if (request.prompt.length === 0 || needed > this.slotContextSize) {
+      return Promise.reject(
+        new GptOssError(
+          "ERR_CONTEXT_OVERFLOW",
+          `The prompt (${request.prompt.length} tokens) plus maxTokens (${request.maxTokens}) needs ${needed} tokens, ` +
+            `but a sequence holds ${this.slotContextSize} (contextSize ${this.context.contextSize} / ${this.context.sequences} parallel).`,
+        ),
+      );
+    }
+    const freeSlots = this.context.sequences - this.slots.busyCount;
+    if (this.queue.length >= freeSlots + this.options.maxQueue) {
+      return Promise.reject(
+        new GptOssError(
+          "ERR_BUSY",
+          `All ${this.context.sequences} sequence slots are busy and the wait queue is full (${this.options.maxQueue} requests).`,
+        ),
+      );
+    }
+    return new Promise<GenerationOutcome>((resolve, reject) => {
+      const { signal } = request;
+      const onAbort = () => this.onAbort(state);
+      const settle = () => signal?.removeEventListener("abort", onAbort);
+      const state = new RequestState(
+        request,
+        (outcome) => (settle(), resolve(outcome)),
+        (error) => (settle(), reject(error)),
+      );
+      if (state.cancelled) return state.finish("cancelled");
+      this.queue.push(state);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.start();
+    });
+  }
+
+  stats(): EngineStats {
+    const usage = this.context.disposed ? undefined : this.context.memoryUsage();
+    return {
+      activeRequests: this.active.length,
+      queuedRequests: this.queue.length,
+      slots: this.context.sequences,
+      kvCellsUsed: usage?.kvCellsUsed ?? 0,
+      contextSize: this.context.contextSize,
+      promptTokensTotal: this.totals.prompt,
+      completionTokensTotal: this.totals.completion,
+      cachedPromptTokensTotal: this.totals.cached,
+    };
+  }
+
+  /** Ends every request with `cancelled` and waits for the step in flight. Idempotent. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const state of this.queue.splice(0)) this.end(state, "cancelled");
+    this.wake?.();
+    await this.loop;
+    for (const state of this.active.splice(0)) this.end(state, "cancelled");
+  }
+
+  private start(): void {
+    if (this.wake) {
+      this.wake();
+    } else if (!this.loop) {
+      // Start after the current task so that requests submitted together share the first batch.
+      this.loop = Promise.resolve()
+        .then(() => this.run())
+        .finally(() => (this.loop = undefined));
+    }
+  }
+
+  private onAbort(state: RequestState): void {
+    const queued = this.queue.indexOf(state);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.end(state, "cancelled");
+    }
+    // An active request leaves at the start of the next step.
+  }
+
+  private async run(): Promise<void> {
+    while (!this.disposed) {
+      this.dropCancelled();
+      this.admit();
+      if (this.active.length === 0) {
+        if (this.queue.length === 0) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+        }
+        continue;
+      }
+      await this.step();
+    }
+  }
+
+  private dropCancelled(): void {
+    for (const state of [...this.active]) if (state.cancelled) this.leave(state, "cancelled");
+  }
+
+  private admit(): void {
+    while (this.queue.length > 0 && this.slots.hasFree()) {
+      const state = this.queue.shift()!;
+      const { prompt } = state.request;
+      const lease = this.slots.acquire(prompt)!;
+      state.slot = lease.slot;
+      state.cachedPromptTokens = lease.reusedTokens;
+      state.pending = prompt.slice(lease.reusedTokens);
+      this.active.push(state);
+      this.totals.prompt += prompt.length;
+      this.totals.cached += lease.reusedTokens;
+      this.follow(state, () => state.request.policy.begin());
+    }
+  }
+
+  /** One decode call for every active request. */
+  private async step(): Promise<void> {
+    const entries = this.plan();
+    if (entries.length === 0) return;
+    const tokens: number[] = [];
+    const positions: number[] = [];
+    const sequenceIds: number[] = [];
+    const sampleIndices: number[] = [];
+    const samplers: NativeSampler[] = [];
+    for (const entry of entries) {
+      const slot = entry.state.slot!;
+      entry.tokens.forEach((token, i) => {
+        tokens.push(token);
+        positions.push(slot.cached.length + i);
+        sequenceIds.push(slot.id);
+      });
+      if (entry.sampleSlot >= 0) {
+        sampleIndices.push(tokens.length - 1);
+        samplers.push(entry.state.sampler(this.context));
+      }
+    }
+    let sampled: Int32Array;
+    try {
+      const result = await this.context.decode({
+        tokens: Int32Array.from(tokens),
+        positions: Int32Array.from(positions),
+        sequenceIds: Int32Array.from(sequenceIds),
+        sampleIndices: Int32Array.from(sampleIndices),
+        samplers,
+      });
+      sampled = result.sampled;
+    } catch (error) {
+      for (const entry of entries) {
+        this.slots.clear(entry.state.slot!);
+        this.leave(entry.state, undefined, error);
+      }
+      return;
+    }
+    for (const entry of entries) {
+      const state = entry.state;
+      state.slot!.cached.push(...entry.tokens);
+      if (entry.sampleSlot < 0 || state.finished) continue;
+      const token = sampled[entry.sampleSlot]!;
+      state.completionTokens++;
+      state.generating = true;
+      state.pending = [token];
+      this.follow(state, () => state.request.policy.next(token));
+    }
+  }
+
+  /**
+   * Splits the batch: generating sequences first (their pending tokens, then a sample), then prompt chunks in
+   * arrival order. A request whose sampler cannot be created (bad grammar) fails alone.
+   */
+  private plan(): BatchEntry[] {
+    let budget = this.context.batchSize;
+    const entries: BatchEntry[] = [];
+    let sampleCount = 0;
+    const take = (state: RequestState, limit: number): void => {
+      const count = Math.min(state.pending.length, limit);
+      if (count <= 0) return;
+      const tokens = state.pending.splice(0, count);
+      budget -= count;
+      let sampleSlot = -1;
+      if (state.pending.length === 0) {
+        try {
+          state.sampler(this.context);
+          sampleSlot = sampleCount++;
+        } catch (error) {
+          this.leave(state, undefined, error);
+          return;
+        }
+      }
+      entries.push({ state, tokens, sampleSlot });
+    };
+    const generating = this.active.filter((state) => state.generating);
+    for (const state of generating) take(state, budget);
+    const prefillLimit = generating.length > 0 ? this.prefillChunk : budget;
+    let prefillBudget = prefillLimit;
+    for (const state of this.active) {
+      if (state.generating || budget <= 0 || prefillBudget <= 0) continue;
+      const before = budget;
+      take(state, Math.min(budget, prefillBudget));
+      prefillBudget -= before - budget;
+    }
+    return entries;
+  }
+
+  /** Runs a policy callback and applies its directive; a throwing policy fails its request only. */
+  private follow(state: RequestState, decide: () => Directive): void {
+    let reason;
+    try {
+      reason = state.apply(decide());
+    } catch (error) {
+      this.leave(state, undefined, error);
+      return;
+    }
+    if (reason !== undefined) {
+      this.leave(state, reason);
+    } else if (state.pending.length === 0) {
+      // Nothing to decode and nothing to sample from: cannot happen after begin() with a non-empty prompt.
+      this.leave(state, undefined, new GptOssError("ERR_DECODE_FAILED", "A request has no token left to decode."));
+    }
+  }
+
+  /** Takes a request out of the active set, frees its slot and settles it. */
+  private leave(state: RequestState, reason: GenerationOutcome["finishReason"] | undefined, error?: unknown): void {
+    const index = this.active.indexOf(state);
+    if (index >= 0) this.active.splice(index, 1);
+    if (state.slot) this.slots.release(state.slot);
+    if (reason !== undefined) this.end(state, reason);
+    else state.fail(error);
+  }
+
+  private end(state: RequestState, reason: GenerationOutcome["finishReason"]): void {
+    this.totals.completion += state.completionTokens;
+    state.finish(reason);
+  }
+}
