@@ -1,5 +1,6 @@
 #include "sampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -95,6 +96,7 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
   wrap->chain_ = chain;
   wrap->grammar_ = grammar;
   wrap->nVocab_ = nVocab;
+  wrap->greedy_ = temperature <= 0.0;
   context->AddSampler(wrap);
   return object;
 }
@@ -104,28 +106,59 @@ void SamplerWrap::FillCandidates(const float* logits) {
   for (int32_t i = 0; i < nVocab_; i++) candidates_[i] = llama_token_data{i, logits[i], 0.0f};
 }
 
+bool SamplerWrap::GrammarAllows(llama_token token) {
+  llama_token_data single{token, 1.0f, 0.0f};
+  llama_token_data_array one{&single, 1, -1, false};
+  llama_sampler_apply(grammar_, &one);
+  return !std::isinf(single.logit);
+}
+
+llama_token SamplerWrap::GreedyUnderGrammar(llama_token_data_array& adjusted) {
+  // The best token the grammar allows, by the logits after bias and penalties: walk candidates best-first,
+  // checking each alone, which is far cheaper than running the grammar over the whole vocabulary.
+  auto better = [](const llama_token_data& a, const llama_token_data& b) {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  };
+  size_t checked = 0;
+  for (size_t window : {size_t(64), size_t(1024)}) {
+    window = std::min(window, adjusted.size);
+    std::partial_sort(adjusted.data + checked, adjusted.data + window, adjusted.data + adjusted.size, better);
+    for (; checked < window; checked++) {
+      if (std::isinf(adjusted.data[checked].logit) && adjusted.data[checked].logit < 0) break;
+      if (GrammarAllows(adjusted.data[checked].id)) return adjusted.data[checked].id;
+    }
+  }
+  llama_sampler_apply(grammar_, &adjusted);
+  const llama_token_data* best = nullptr;
+  for (size_t i = 0; i < adjusted.size; i++) {
+    if (!std::isinf(adjusted.data[i].logit) && (best == nullptr || better(adjusted.data[i], *best))) best = &adjusted.data[i];
+  }
+  if (best == nullptr) throw std::runtime_error("the grammar allows no further token");
+  return best->id;
+}
+
+llama_token SamplerWrap::SampleUnderGrammar(const float* logits) {
+  // Same as llama.cpp's common sampler: grammar over all candidates first, then the chain picks.
+  FillCandidates(logits);
+  llama_token_data_array all{candidates_.data(), candidates_.size(), -1, false};
+  llama_sampler_apply(grammar_, &all);
+  bool any = false;
+  for (size_t i = 0; i < all.size && !any; i++) any = !std::isinf(all.data[i].logit);
+  if (!any) throw std::runtime_error("the grammar allows no further token");
+  llama_sampler_apply(chain_, &all);
+  return all.data[all.selected].id;
+}
+
 llama_token SamplerWrap::SampleAndAccept(const float* logits) {
   FillCandidates(logits);
   llama_token_data_array all{candidates_.data(), candidates_.size(), -1, false};
   llama_sampler_apply(chain_, &all);
   llama_token token = all.data[all.selected].id;
-  if (grammar_ != nullptr) {
-    // Most picks already satisfy the grammar: check the one token before paying for the whole vocabulary.
-    llama_token_data single{token, 1.0f, 0.0f};
-    llama_token_data_array one{&single, 1, -1, false};
-    llama_sampler_apply(grammar_, &one);
-    if (std::isinf(single.logit)) {
-      FillCandidates(logits);
-      all = llama_token_data_array{candidates_.data(), candidates_.size(), -1, false};
-      llama_sampler_apply(grammar_, &all);
-      bool any = false;
-      for (size_t i = 0; i < all.size && !any; i++) any = !std::isinf(all.data[i].logit);
-      if (!any) throw std::runtime_error("the grammar allows no further token");
-      llama_sampler_apply(chain_, &all);
-      token = all.data[all.selected].id;
-    }
-    llama_sampler_accept(grammar_, token);
+  // Most picks of a trained model already satisfy the grammar: check the one token first.
+  if (grammar_ != nullptr && !GrammarAllows(token)) {
+    token = greedy_ ? GreedyUnderGrammar(all) : SampleUnderGrammar(logits);
   }
+  if (grammar_ != nullptr) llama_sampler_accept(grammar_, token);
   llama_sampler_accept(chain_, token);
   return token;
 }

@@ -37,6 +37,9 @@ class SamplerWrap : public Napi::ObjectWrap<SamplerWrap> {
   Napi::Value DisposeMethod(const Napi::CallbackInfo& info);
   Napi::Value GetDisposed(const Napi::CallbackInfo& info);
   void FillCandidates(const float* logits);
+  bool GrammarAllows(llama_token token);
+  llama_token GreedyUnderGrammar(llama_token_data_array& adjusted);
+  llama_token SampleUnderGrammar(const float* logits);
   void FreeNative();
 
   ContextWrap* owner_ = nullptr;
@@ -44,6 +47,7 @@ class SamplerWrap : public Napi::ObjectWrap<SamplerWrap> {
   llama_sampler* chain_ = nullptr;    // logit bias, penalties, truncation, temperature, final pick
   llama_sampler* grammar_ = nullptr;  // checked after the pick; applied to all candidates only on rejection
   int32_t nVocab_ = 0;
+  bool greedy_ = false;
   std::vector<llama_token_data> candidates_;
   int inUse_ = 0;
   bool disposed_ = false;
