@@ -1,0 +1,114 @@
+/**
+ * One generation on behalf of an HTTP request: wait for a slot (bounded queue), stream from the library with
+ * the request's AbortSignal, and record TTFT / token metrics. Both API adapters (chat completions, responses)
+ * run through here, streaming or not, so they share admission, cancellation and metrics.
+ */
+import type { FastifyReply } from "fastify";
+import type { ChatMessage, ChatResult, GenerationOptions, StreamEvent } from "../chat/types.js";
+import { GptOssError } from "../errors.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { ModelRegistry } from "./model-registry.js";
+
+/** The AbortControllers of requests being served, so shutdown can wait for them or cancel them. */
+export class InFlightRequests {
+  private readonly controllers = new Set<AbortController>();
+  private idleWaiters: Array<() => void> = [];
+
+  get size(): number {
+    return this.controllers.size;
+  }
+
+  /**
+   * Tracks a request until its response closes. The signal aborts when the client disconnects before the
+   * response finished, or when `abortAll` is called.
+   */
+  track(reply: FastifyReply): AbortSignal {
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) controller.abort(new GptOssError("ERR_ABORTED", "The client closed the connection."));
+      this.controllers.delete(controller);
+      if (this.controllers.size === 0) {
+        for (const wake of this.idleWaiters) wake();
+        this.idleWaiters = [];
+      }
+    });
+    return controller.signal;
+  }
+
+  abortAll(reason: string): void {
+    for (const controller of this.controllers) controller.abort(new GptOssError("ERR_ABORTED", reason));
+  }
+
+  /** Resolves true when no request is in flight, or false after `timeoutMs`. */
+  waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.controllers.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}
+
+export interface GenerationRequest {
+  registry: ModelRegistry;
+  metrics: ServerMetrics;
+  modelId: string | undefined;
+  messages: ChatMessage[];
+  options: GenerationOptions;
+  signal: AbortSignal;
+  /** performance.now() when the request arrived (TTFT is measured from here). */
+  startedAt: number;
+}
+
+/**
+ * Resolves the model (404/503 first, before any waiting), then yields the library's events. The slot is held
+ * until the iteration ends, however it ends; breaking out early cancels the generation.
+ */
+export async function* generate(request: GenerationRequest): AsyncGenerator<StreamEvent, void, undefined> {
+  const entry = request.registry.resolve(request.modelId);
+  const release = await entry.gate.acquire(request.signal);
+  const ownAbort = new AbortController();
+  const onAbort = () => ownAbort.abort(request.signal.reason);
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  const generationStartedAt = performance.now();
+  let firstTokenAt: number | undefined;
+  let finished = false;
+  try {
+    for await (const event of entry.model.stream(request.messages, { ...request.options, signal: ownAbort.signal })) {
+      if (firstTokenAt === undefined && event.type !== "done") {
+        firstTokenAt = performance.now();
+        request.metrics.observeFirstToken(entry.id, (firstTokenAt - request.startedAt) / 1000);
+      }
+      if (event.type === "done") {
+        request.metrics.observeGeneration(entry.id, event.result.usage, (performance.now() - generationStartedAt) / 1000);
+        finished = true;
+      }
+      yield event;
+    }
+  } finally {
+    // Leaving early (client gone, consumer error) must stop the engine, not just our loop.
+    if (!finished) ownAbort.abort(new GptOssError("ERR_ABORTED", "The request ended before the generation finished."));
+    request.signal.removeEventListener("abort", onAbort);
+    release();
+  }
+}
+
+/** Runs a generation to its end and returns the result (non-streaming responses). */
+export async function generateResult(request: GenerationRequest): Promise<ChatResult> {
+  for await (const event of generate(request)) {
+    if (event.type === "done") return event.result;
+  }
+  throw new GptOssError("ERR_ABORTED", "The generation ended without a result.");
+}
+
+/** Pulls the first event before any response header is sent, so early errors (context overflow) stay 4xx. */
+export async function startStream(request: GenerationRequest): Promise<{ first: StreamEvent; rest: AsyncGenerator<StreamEvent, void, undefined> }> {
+  const iterator = generate(request);
+  const first = await iterator.next();
+  if (first.done) throw new GptOssError("ERR_ABORTED", "The generation ended without a result.");
+  return { first: first.value, rest: iterator };
+}

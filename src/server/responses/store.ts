@@ -1,0 +1,59 @@
+/**
+ * Finished responses kept for `previous_response_id`: a bounded in-memory map with least-recently-used
+ * eviction (`maxEntries`) and expiry (`ttlMs`). Lost on restart, like any in-memory cache.
+ */
+
+export interface ResponseStoreOptions {
+  /** Most responses kept (default 1000). */
+  maxEntries?: number;
+  /** Time a response stays retrievable after it was last stored or used (default 1 hour). */
+  ttlMs?: number;
+  /** Clock (tests). Default Date.now. */
+  now?: () => number;
+}
+
+export class ResponseStore<T> {
+  private readonly entries = new Map<string, { value: T; expiresAt: number }>();
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(options: ResponseStoreOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 1000;
+    this.ttlMs = options.ttlMs ?? 3_600_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The value, refreshed as most recently used; undefined when unknown or expired. */
+  get(id: string): T | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    this.entries.delete(id);
+    if (entry.expiresAt <= this.now()) return undefined;
+    entry.expiresAt = this.now() + this.ttlMs;
+    this.entries.set(id, entry);
+    return entry.value;
+  }
+
+  set(id: string, value: T): void {
+    this.entries.delete(id);
+    this.entries.set(id, { value, expiresAt: this.now() + this.ttlMs });
+    this.evict();
+  }
+
+  private evict(): void {
+    const now = this.now();
+    for (const [id, entry] of this.entries) {
+      if (entry.expiresAt <= now) this.entries.delete(id);
+    }
+    // Map iteration order is insertion order, and get/set re-insert: the first key is the least recently used.
+    for (const id of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(id);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The OpenAI-compatible HTTP server: `createServer(options)` builds a fastify app serving one or more models
+ * (see README "Server"). Routes: POST /v1/chat/completions, POST /v1/responses, GET /v1/models, /v1/health,
+ * /v1/metrics. Auth, rate limits, admission and metrics live in hooks so every route gets them.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { ApiKeyVerifier } from "./auth.js";
+import { registerChatCompletions } from "./chat-completions/route.js";
+import type { ReasoningField } from "./chat-completions/response.js";
+import type { ServerContext } from "./context.js";
+import { ApiError, toApiError } from "./errors.js";
+import { InFlightRequests } from "./generation.js";
+import { DEFAULT_GENERATION, type GenerationDefaults } from "./generation-params.js";
+import { createNvidiaSmiProbe, type GpuUtilizationProbe } from "./gpu-utilization.js";
+import { ServerMetrics } from "./metrics.js";
+import { ModelRegistry, type ServedModel } from "./model-registry.js";
+import { TokenBucketLimiter } from "./rate-limit.js";
+import { registerResponses, type StoredConversation } from "./responses/route.js";
+import { ResponseStore, type ResponseStoreOptions } from "./responses/store.js";
+import { registerStatusRoutes } from "./status-routes.js";
+import { PACKAGE_VERSION } from "./version.js";
+
+export interface ServerOptions {
+  /** The models to serve; requests pick one by `model` (absent: the first). A Promise is served as "loading". */
+  models: ServedModel[];
+  /** Bearer keys; when non-empty every route but /v1/health needs one (default: none — open server). */
+  apiKeys?: string[];
+  /** Token-bucket limit per key (per client address without keys). Default: no limit. */
+  rateLimit?: { requestsPerSecond: number; burst?: number };
+  /** Most requests generating at once per model (default: the model's parallel slots). */
+  maxConcurrent?: number;
+  /** Most requests waiting for a slot per model before 503 (default 64). */
+  maxQueue?: number;
+  /** Values for fields a request omits (default max_tokens 2048, temperature 0.7, top_p 0.9, reasoning "medium"). */
+  defaults?: Partial<GenerationDefaults>;
+  /** Largest accepted request body in bytes (default 4 MiB). */
+  bodyLimitBytes?: number;
+  /**
+   * Field names carrying the chain of thought in chat completions (default both `reasoning` and
+   * `reasoning_content`: clients read one or the other, none reads both).
+   */
+  reasoningFields?: ReasoningField[];
+  /** `previous_response_id` store (default 1000 responses, 1 hour TTL). */
+  responseStore?: ResponseStoreOptions;
+  /** fastify logger option (default false). */
+  logger?: FastifyServerOptions["logger"];
+  /** GPU utilization source for metrics (default: nvidia-smi when a model runs on a GPU backend; false: none). */
+  gpuProbe?: GpuUtilizationProbe | false;
+}
+
+export interface ShutdownOptions {
+  /** Time in-flight requests get to finish before they are cancelled (default 30000 ms). */
+  timeoutMs?: number;
+}
+
+export interface GptOssServer {
+  /** The fastify instance (use `app.inject` in tests). */
+  readonly app: FastifyInstance;
+  readonly registry: ModelRegistry;
+  readonly metrics: ServerMetrics;
+  /** Starts listening; resolves with the base URL, e.g. "http://127.0.0.1:8000". Port 0 picks a free port. */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /** Stops accepting requests, lets in-flight ones finish (up to `timeoutMs`), cancels the rest, closes. Idempotent. */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+const GENERATION_ROUTES = new Set(["/v1/chat/completions", "/v1/responses"]);
+const PUBLIC_ROUTES = new Set(["/v1/health"]);
+
+export function createServer(options: ServerOptions): GptOssServer {
+  if (options.models.length === 0) throw new Error("createServer needs at least one model.");
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024, return503OnClosing: false });
+  // Bodies are JSON only: fastify's default text/plain parser would turn a forgotten header into a confusing 400.
+  app.removeContentTypeParser("text/plain");
+  const registry = new ModelRegistry(options.models, { maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue });
+  const inFlight = new InFlightRequests();
+  const gpuProbe = options.gpuProbe === false ? undefined : (options.gpuProbe ?? createNvidiaSmiProbe());
+  const metrics = new ServerMetrics({ activeRequests: () => inFlight.size, models: () => registry.list() }, gpuProbe);
+  const ctx: ServerContext = {
+    registry,
+    metrics,
+    inFlight,
+    defaults: { ...DEFAULT_GENERATION, ...options.defaults },
+    reasoningFields: options.reasoningFields ?? ["reasoning", "reasoning_content"],
+    responseStore: new ResponseStore<StoredConversation>(options.responseStore),
+    version: PACKAGE_VERSION,
+  };
+  const keys = new ApiKeyVerifier(options.apiKeys ?? []);
+  const limiter = options.rateLimit ? new TokenBucketLimiter(options.rateLimit) : undefined;
+  let draining = false;
+
+  app.addHook("onRequest", async (request, reply) => {
+    const route = request.routeOptions.url ?? "";
+    if (draining && !PUBLIC_ROUTES.has(route)) throw new ApiError("shutting_down", "The server is shutting down; retry on another instance.");
+    let client = `ip:${request.ip}`;
+    if (keys.enabled && !PUBLIC_ROUTES.has(route)) {
+      const identity = keys.verify(request.headers.authorization);
+      if (!identity) {
+        reply.header("www-authenticate", 'Bearer realm="gpt-oss"');
+        throw new ApiError(
+          "invalid_api_key",
+          request.headers.authorization ? "Incorrect API key provided." : "Missing API key: send 'Authorization: Bearer YOUR_KEY'.",
+        );
+      }
+      client = identity;
+    }
+    if (limiter && !PUBLIC_ROUTES.has(route)) {
+      const decision = limiter.take(client);
+      if (!decision.allowed) {
+        throw new ApiError("rate_limit_exceeded", `Rate limit reached (${limiter.requestsPerSecond} requests/s, burst ${limiter.burst}); retry in ${decision.retryAfterSeconds} s.`, null, {
+          "Retry-After": String(decision.retryAfterSeconds),
+        });
+      }
+    }
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.observeRequest(route, reply.statusCode, reply.elapsedTime / 1000, GENERATION_ROUTES.has(route));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500 && apiError.code === "internal_error") request.log.error({ err: error }, "request failed");
+    void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const apiError = new ApiError("not_found", `Unknown route: ${request.method} ${request.url.split("?")[0]}.`);
+    void reply.code(apiError.status).send(apiError.toBody());
+  });
+
+  registerChatCompletions(app, ctx);
+  registerResponses(app, ctx);
+  registerStatusRoutes(app, ctx);
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    registry,
+    metrics,
+    async listen({ host = "127.0.0.1", port = 8000 } = {}) {
+      await app.listen({ host, port });
+      const address = app.server.address();
+      if (address === null || typeof address === "string") return String(address);
+      const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      return `http://${shownHost}:${address.port}`;
+    },
+    shutdown({ timeoutMs = 30_000 } = {}) {
+      closing ??= (async () => {
+        draining = true;
+        const closed = app.close();
+        if (!(await inFlight.waitIdle(timeoutMs))) {
+          app.log.warn(`shutdown: cancelling ${inFlight.size} request(s) still running after ${timeoutMs} ms`);
+          inFlight.abortAll("The server is shutting down.");
+          await inFlight.waitIdle(2_000);
+        }
+        app.server.closeAllConnections?.();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
