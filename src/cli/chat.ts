@@ -1,82 +1,69 @@
 /**
  * `gpt-oss chat`: an interactive terminal chat. Answers stream as they are generated, the chain of thought
- * dimmed; the model may call the demo tools (/tools). Ctrl-C stops the current answer; at the prompt, a second
- * Ctrl-C exits.
+ * dimmed; the model may call the demo tools (/tools). Ctrl-C (or SIGINT) stops the current answer; at the prompt,
+ * a second Ctrl-C exits. Lines are read in order, so `printf 'hi\n/exit\n' | gpt-oss chat` works too.
  */
-import * as readline from "node:readline/promises";
-import type { ChatMessage, ChatResult, Model, ReasoningEffort } from "../chat/types.js";
+import * as readline from "node:readline";
 import { parseArgs } from "node:util";
+import { DEFAULTS } from "../chat/defaults.js";
+import type { ReasoningEffort } from "../chat/types.js";
+import { REASONING_EFFORTS } from "../harmony/reasoning.js";
 import { enumOption, HELP_OPTION, intOption, withUsageErrors } from "./args.js";
-import { DEMO_TOOLS, runDemoTool } from "./demo-tools.js";
+import { answerMessage, type ChatOutput, type ChatState, type ChatStyle, chatStyle } from "./chat-turn.js";
+import { DEMO_TOOLS } from "./demo-tools.js";
 import { importLoadModel } from "./library.js";
 import { DEMO_MODEL, DEMO_NOTICE, modelFile, resolveModelSpecs } from "./model-source.js";
 
+const EFFORT_CHOICES = REASONING_EFFORTS.join("|");
+const COMMANDS = `/effort ${EFFORT_CHOICES}, /tools, /reset, /help, /exit`;
+
 export const CHAT_HELP = `Usage: gpt-oss chat [--model PATH] [options]
 
-Interactive chat in the terminal. Commands: /effort low|medium|high, /tools, /reset, /exit.
-Ctrl-C stops the current answer; Ctrl-C twice at the prompt exits.
+Interactive chat in the terminal. Commands: ${COMMANDS}.
+Ctrl-C stops the current answer (it is then left out of the conversation); Ctrl-C twice at the prompt exits.
 
 Options:
   --model PATH                 GGUF file (default: $GPT_OSS_MODEL, the config file, else the demo model)
-  --reasoning-effort LEVEL     low, medium or high (default medium)
+  --reasoning-effort LEVEL     low, medium or high (default ${DEFAULTS.reasoningEffort})
   --system TEXT                instructions for the whole chat
-  --max-tokens N               most tokens per answer (default 2048)
-  --ctx-size N                 context size (default 8192)
+  --max-tokens N               most tokens per answer, reasoning included (default ${DEFAULTS.maxTokens})
+  --ctx-size N                 context size (default ${DEFAULTS.contextSize})
   --threads N                  CPU threads
   --gpu auto|cpu|cuda|vulkan|metal
   -h, --help                   this help
 `;
 
-const MAX_TOOL_ROUNDS = 5;
+const PROMPT = "> ";
 
-export interface ChatStyle {
-  dim: (text: string) => string;
-  bold: (text: string) => string;
-}
-
-/** ANSI styling when writing to a terminal (and NO_COLOR is unset), plain text otherwise. */
-export function chatStyle(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): ChatStyle {
-  const color = stream.isTTY === true && !env.NO_COLOR;
-  return {
-    dim: (text) => (color ? `\x1b[2m${text}\x1b[22m` : text),
-    bold: (text) => (color ? `\x1b[1m${text}\x1b[22m` : text),
-  };
-}
-
-/** Streams one model turn to `out`; returns the result (finishReason "cancelled" when stopped). */
-async function streamTurn(model: Model, messages: ChatMessage[], effort: ReasoningEffort, options: { maxTokens?: number; instructions?: string }, signal: AbortSignal, out: NodeJS.WriteStream, style: ChatStyle): Promise<ChatResult | undefined> {
-  let section: "none" | "reasoning" | "content" = "none";
-  try {
-    for await (const event of model.stream(messages, { reasoningEffort: effort, tools: DEMO_TOOLS.map(({ run: _run, ...tool }) => tool), signal, ...options })) {
-      if (event.type === "reasoning") {
-        if (section !== "reasoning") out.write(style.dim("thinking: "));
-        section = "reasoning";
-        out.write(style.dim(event.delta));
-      } else if (event.type === "content") {
-        if (section === "reasoning") out.write("\n");
-        section = "content";
-        out.write(event.delta);
-      } else if (event.type === "tool_call_start") {
-        if (section !== "none") out.write("\n");
-        section = "none";
-        out.write(style.bold(`→ ${event.name}`));
-      } else if (event.type === "tool_call_delta") {
-        out.write(event.delta);
-      } else if (event.type === "done") {
-        out.write("\n");
-        return event.result;
-      }
+/** Runs a `/command` line; returns "exit" when the chat should end. */
+function runCommand(line: string, state: ChatState, out: ChatOutput, style: ChatStyle): "exit" | undefined {
+  const [command, argument, ...extra] = line.split(/\s+/);
+  if (command === "/exit" || command === "/quit") return "exit";
+  if (command === "/reset") {
+    state.messages.length = 0;
+    out.write(`${style.dim("(conversation cleared)")}\n`);
+  } else if (command === "/tools") {
+    out.write("Tools the model may call:\n");
+    for (const tool of DEMO_TOOLS) out.write(`  ${style.bold(tool.name)} — ${tool.description}\n`);
+  } else if (command === "/effort") {
+    const level = argument?.toLowerCase() ?? "";
+    if (argument === undefined) {
+      out.write(`Reasoning effort is ${state.effort}. Change it with /effort ${EFFORT_CHOICES}.\n`);
+    } else if (extra.length === 0 && (REASONING_EFFORTS as readonly string[]).includes(level)) {
+      state.effort = level as ReasoningEffort;
+      out.write(`${style.dim(`(reasoning effort: ${state.effort})`)}\n`);
+    } else {
+      out.write(`Unknown reasoning effort "${line.slice(command.length).trim()}": use /effort ${EFFORT_CHOICES}.\n`);
     }
-  } catch (error) {
-    if (signal.aborted) {
-      out.write(style.dim(" [stopped]\n"));
-      return undefined;
-    }
-    throw error;
+  } else if (command === "/help") {
+    out.write(`Commands: ${COMMANDS}. Ctrl-C stops an answer; Ctrl-C twice at the prompt exits.\n`);
+  } else {
+    out.write(`Unknown command ${command}. Commands: ${COMMANDS}.\n`);
   }
   return undefined;
 }
 
+/** `gpt-oss chat [options]`: runs the chat until /exit, Ctrl-D or Ctrl-C twice; resolves with the exit code (0). */
 export async function runChat(argv: string[]): Promise<number> {
   const { values } = withUsageErrors("chat", () =>
     parseArgs({
@@ -98,8 +85,10 @@ export async function runChat(argv: string[]): Promise<number> {
     process.stdout.write(CHAT_HELP);
     return 0;
   }
-  let effort: ReasoningEffort = enumOption(values["reasoning-effort"], "--reasoning-effort", ["low", "medium", "high"] as const) ?? "medium";
+  const state: ChatState = { effort: enumOption(values["reasoning-effort"], "--reasoning-effort", REASONING_EFFORTS) ?? DEFAULTS.reasoningEffort, messages: [] };
   const maxTokens = intOption(values["max-tokens"], "--max-tokens", 1);
+  const contextSize = intOption(values["ctx-size"], "--ctx-size", 64);
+  const threads = intOption(values.threads, "--threads", 1);
   const gpu = enumOption(values.gpu, "--gpu", ["auto", "cpu", "cuda", "vulkan", "metal"] as const);
   const [spec] = resolveModelSpecs(values.model ? [values.model] : undefined, undefined).specs;
   if (spec.path === DEMO_MODEL) process.stderr.write(`${DEMO_NOTICE}\n`);
@@ -107,81 +96,58 @@ export async function runChat(argv: string[]): Promise<number> {
   process.stderr.write(`Loading ${spec.id}…\n`);
   const model = await loadModel(await modelFile(spec), {
     parallel: 1,
-    ...(values["ctx-size"] && { contextSize: intOption(values["ctx-size"], "--ctx-size", 64) }),
-    ...(values.threads && { threads: intOption(values.threads, "--threads", 1) }),
+    ...(contextSize && { contextSize }),
+    ...(threads && { threads }),
     ...(gpu && { gpu: gpu === "cpu" ? false : gpu }),
   });
   const out = process.stdout;
   const style = chatStyle(out);
-  out.write(`${style.bold(spec.id)} (${model.info.backend}) · reasoning ${effort} · /effort, /tools, /reset, /exit · Ctrl-C stops an answer\n`);
+  out.write(`${style.bold(spec.id)} (${model.info.backend}) · reasoning ${state.effort} · ${COMMANDS} · Ctrl-C stops an answer\n`);
 
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+  const rl = readline.createInterface({ input: process.stdin, output: out, terminal: process.stdin.isTTY === true, prompt: PROMPT });
+  const lines = rl[Symbol.asyncIterator](); // buffers lines that arrive while an answer streams
   let generation: AbortController | undefined;
   let exitArmed = false;
-  let closed = false;
-  rl.on("close", () => (closed = true));
-  rl.on("SIGINT", () => {
+  // A terminal's Ctrl-C reaches readline as a key; a signal (kill -INT, piped stdin) reaches the process.
+  const onInterrupt = () => {
     if (generation) return generation.abort();
+    if (rl.line) {
+      rl.write(null, { ctrl: true, name: "e" }); // drop the half-typed line, as a shell does
+      return rl.write(null, { ctrl: true, name: "u" });
+    }
     if (exitArmed) return rl.close();
     exitArmed = true;
-    out.write(style.dim("\n(Ctrl-C again to exit)\n> "));
-  });
+    out.write(`\n${style.dim("(Ctrl-C again to exit)")}\n`);
+    rl.prompt();
+  };
+  rl.on("SIGINT", onInterrupt);
+  process.on("SIGINT", onInterrupt);
 
-  const messages: ChatMessage[] = [];
   const options = { ...(maxTokens && { maxTokens }), ...(values.system && { instructions: values.system }) };
   try {
-    while (!closed) {
-      let line: string;
-      try {
-        line = (await rl.question("> ")).trim();
-      } catch {
-        break; // closed (Ctrl-C twice, Ctrl-D)
+    for (;;) {
+      rl.prompt();
+      const next = await lines.next();
+      if (next.done) {
+        out.write("\n"); // Ctrl-D, Ctrl-C twice or end of input: end the prompt's line
+        break;
       }
       exitArmed = false;
+      const line = next.value.trim();
       if (line === "") continue;
-      if (line === "/exit" || line === "/quit") break;
-      if (line === "/reset") {
-        messages.length = 0;
-        out.write(style.dim("(conversation cleared)\n"));
-        continue;
-      }
-      if (line === "/tools") {
-        for (const tool of DEMO_TOOLS) out.write(`  ${style.bold(tool.name)} — ${tool.description}\n`);
-        continue;
-      }
-      if (line.startsWith("/effort")) {
-        const level = line.split(/\s+/)[1];
-        if (level === "low" || level === "medium" || level === "high") {
-          effort = level;
-          out.write(style.dim(`(reasoning effort: ${effort})\n`));
-        } else out.write("Usage: /effort low|medium|high\n");
-        continue;
-      }
       if (line.startsWith("/")) {
-        out.write("Commands: /effort low|medium|high, /tools, /reset, /exit\n");
+        if (runCommand(line, state, out, style) === "exit") break;
         continue;
       }
-      messages.push({ role: "user", content: line });
       generation = new AbortController();
       try {
-        for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
-          const result = await streamTurn(model, messages, effort, options, generation.signal, out, style);
-          if (!result) break;
-          messages.push({ role: "assistant", content: result.content, reasoning: result.reasoning, ...(result.toolCalls.length && { toolCalls: result.toolCalls }) });
-          if (result.toolCalls.length === 0) break;
-          for (const call of result.toolCalls) {
-            const output = runDemoTool(call.name, call.arguments);
-            out.write(style.dim(`← ${output}\n`));
-            messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: output });
-          }
-        }
-      } catch (error) {
-        out.write(`Error: ${(error as Error).message}\n`);
+        await answerMessage(model, state, line, options, generation.signal, out, style);
       } finally {
         generation = undefined;
       }
     }
   } finally {
+    process.off("SIGINT", onInterrupt);
     rl.close();
     await model.dispose();
   }

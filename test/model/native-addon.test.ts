@@ -246,6 +246,11 @@ describe("lifetimes and errors", () => {
     expect(ctx.disposed).toBe(true);
   });
 
+  it("a context too large for memory is ERR_CONTEXT_CREATE_FAILED, not a crash", async () => {
+    await expect(model.createContext(contextOptions({ contextSize: 2 ** 31 - 1, sequences: 1 })))
+      .rejects.toMatchObject({ code: "ERR_CONTEXT_CREATE_FAILED", message: expect.stringContaining(path) });
+  });
+
   it("a missing file is ERR_MODEL_NOT_FOUND", () => {
     expect(() => addon.loadModel(join(scratch, "nope.gguf"), { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }))
       .toThrow(expect.objectContaining({ code: "ERR_MODEL_NOT_FOUND" }));
