@@ -247,7 +247,7 @@ describe("lifetimes and errors", () => {
   });
 
   it("a context too large for memory is ERR_CONTEXT_CREATE_FAILED, not a crash", async () => {
-    await expect(model.createContext(contextOptions({ contextSize: 2 ** 31 - 1, sequences: 1 })))
+    await expect(model.createContext(contextOptions({ contextSize: 2 ** 26, sequences: 1 })))
       .rejects.toMatchObject({ code: "ERR_CONTEXT_CREATE_FAILED", message: expect.stringContaining(path) });
   });
 
