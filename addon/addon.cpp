@@ -23,6 +23,18 @@ namespace gpt_oss {
 AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
 namespace {
+int g_construct_token = 0;
+}  // namespace
+
+Napi::Value ConstructToken(Napi::Env env) { return Napi::External<int>::New(env, &g_construct_token); }
+
+void RequireConstructToken(const Napi::CallbackInfo& info, const char* how) {
+  if (info.Length() != 1 || !info[0].IsExternal() || info[0].As<Napi::External<int>>().Data() != &g_construct_token) {
+    ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", std::string("this native object cannot be constructed directly: ") + how);
+  }
+}
+
+namespace {
 
 // The folder this addon was loaded from: the ggml backend modules are installed beside it.
 std::string AddonDirectory() {
@@ -44,12 +56,14 @@ std::string AddonDirectory() {
 }
 
 std::once_flag g_backends_once;
+std::string g_system_info;  // llama_print_system_info() fills a static buffer: read it once, here
 
 void EnsureBackends() {
   std::call_once(g_backends_once, [] {
     InstallLogCallback();
     ggml_backend_load_all_from_path(AddonDirectory().c_str());
     llama_backend_init();
+    g_system_info = llama_print_system_info();
   });
 }
 
@@ -58,7 +72,7 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("addon", GPT_OSS_VERSION);
   result.Set("llamaCppCommit", GPT_OSS_LLAMA_COMMIT);
-  result.Set("systemInfo", llama_print_system_info());
+  result.Set("systemInfo", g_system_info);
   return result;
 }
 

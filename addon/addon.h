@@ -19,4 +19,9 @@ struct AddonData {
 
 AddonData* GetAddonData(Napi::Env env);
 
+// Native objects are created only by this addon: their constructors demand this private token, so
+// `new model.constructor()` from JS throws instead of producing an object with no native state.
+Napi::Value ConstructToken(Napi::Env env);
+void RequireConstructToken(const Napi::CallbackInfo& info, const char* how);
+
 }  // namespace gpt_oss

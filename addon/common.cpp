@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <cmath>
 #include <cstdio>
 #include <atomic>
 
@@ -58,6 +59,16 @@ void SetLogThreshold(int level) { g_log_threshold.store(level, std::memory_order
 
 void InstallLogCallback() { llama_log_set(LogCallback, nullptr); }
 
+void PromiseWorker::Execute() {
+  try {
+    Run();
+  } catch (const std::exception& error) {
+    Fail(code_.c_str(), error.what());
+  } catch (...) {
+    Fail(code_.c_str(), "unknown native exception");
+  }
+}
+
 void PromiseWorker::OnError(const Napi::Error& error) {
   Napi::HandleScope scope(Env());
   deferred_.Reject(CodedError(Env(), code_.c_str(), error.Message()).Value());
@@ -70,18 +81,26 @@ Napi::Value Field(const Napi::Object& obj, const char* key) { return obj.Get(key
 }
 }  // namespace
 
-int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback) {
+int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback, int64_t min, int64_t max) {
   Napi::Value value = Field(obj, key);
   if (value.IsUndefined()) return fallback;
   if (!value.IsNumber()) WrongType(obj, key, "an integer");
-  return value.As<Napi::Number>().Int64Value();
+  double number = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(number) || std::trunc(number) != number || number < static_cast<double>(min) ||
+      number > static_cast<double>(max)) {
+    ThrowCoded(obj.Env(), "ERR_INVALID_ARGUMENT", std::string("Expected an integer between ") + std::to_string(min) +
+                                                      " and " + std::to_string(max) + " for " + key);
+  }
+  return static_cast<int64_t>(number);
 }
 
 double GetNumber(const Napi::Object& obj, const char* key, double fallback) {
   Napi::Value value = Field(obj, key);
   if (value.IsUndefined()) return fallback;
   if (!value.IsNumber()) WrongType(obj, key, "a number");
-  return value.As<Napi::Number>().DoubleValue();
+  double number = value.As<Napi::Number>().DoubleValue();
+  if (std::isnan(number)) WrongType(obj, key, "a number (not NaN)");
+  return number;
 }
 
 bool GetBool(const Napi::Object& obj, const char* key, bool fallback) {

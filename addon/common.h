@@ -20,15 +20,18 @@ std::string TakeLastLlamaError();
 void SetLogThreshold(int level);
 void InstallLogCallback();
 
-// Base of every asynchronous operation: runs Execute() off the JS thread and settles a Promise.
-// Execute() reports failure through Fail(code, message); OnOK() must resolve deferred_.
+// Base of every asynchronous operation: runs Run() off the JS thread and settles a Promise.
+// Run() reports failure through Fail(code, message); OnOK() must resolve deferred_. No C++ exception
+// escapes into the thread pool (that would terminate the process): Execute() turns it into a rejection.
 class PromiseWorker : public Napi::AsyncWorker {
  public:
-  explicit PromiseWorker(Napi::Env env, const char* resourceName)
-      : Napi::AsyncWorker(env, resourceName), deferred_(Napi::Promise::Deferred::New(env)) {}
+  explicit PromiseWorker(Napi::Env env, const char* resourceName, const char* failureCode)
+      : Napi::AsyncWorker(env, resourceName), deferred_(Napi::Promise::Deferred::New(env)), code_(failureCode) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
+  virtual void Run() = 0;
+  void Execute() final;
   void Fail(const char* code, const std::string& message) {
     code_ = code;
     SetError(message);
@@ -37,12 +40,12 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 
  private:
-  std::string code_ = "ERR_DECODE_FAILED";
+  std::string code_;
 };
 
 // Argument readers that throw ERR_INVALID_ARGUMENT naming the option. The TS layer validates first;
-// these only keep a wrong call from crashing the process.
-int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback);
+// these only keep a wrong call from crashing the process. GetInt requires a finite integer in [min, max].
+int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback, int64_t min, int64_t max);
 double GetNumber(const Napi::Object& obj, const char* key, double fallback);
 bool GetBool(const Napi::Object& obj, const char* key, bool fallback);
 std::string GetString(const Napi::Object& obj, const char* key, const std::string& fallback);

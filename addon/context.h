@@ -30,6 +30,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   // Takes ownership of `context` created for `model` (its JS object is kept alive by this context).
   void Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, ggml_type typeK, ggml_type typeV);
   void OnDecodeDone();
+  // Marks a decode as running (set by Decode before queueing the worker).
+  void BeginDecode() { RefreshCellsUsed(); busy_ = true; }
 
  private:
   Napi::Value Decode(const Napi::CallbackInfo& info);
@@ -49,6 +51,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   void EnsureLive(Napi::Env env, const char* op) const;
   int32_t SequenceArg(const Napi::CallbackInfo& info, size_t index, const char* op) const;
   void FreeNative();
+  void RefreshCellsUsed();
 
   llama_context* context_ = nullptr;
   ModelWrap* model_ = nullptr;
@@ -57,6 +60,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   int32_t batchCapacity_ = 0;
   int32_t sequences_ = 0;
   size_t kvBytes_ = 0;
+  double cellsUsed_ = 0;
   bool busy_ = false;
   bool disposed_ = false;
   std::set<SamplerWrap*> samplers_;

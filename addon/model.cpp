@@ -26,7 +26,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
 }
 
 Napi::Object ModelWrap::NewInstance(Napi::Env env, llama_model* model, const std::string& path) {
-  Napi::Object object = GetAddonData(env)->modelConstructor.New({});
+  Napi::Object object = GetAddonData(env)->modelConstructor.New({ConstructToken(env)});
   ModelWrap* wrap = Napi::ObjectWrap<ModelWrap>::Unwrap(object);
   wrap->model_ = model;
   wrap->path_ = path;
@@ -34,17 +34,25 @@ Napi::Object ModelWrap::NewInstance(Napi::Env env, llama_model* model, const std
 }
 
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  RequireConstructToken(info, "use loadModel()");
   GetAddonData(info.Env())->models.insert(this);
 }
 
 ModelWrap::~ModelWrap() {
-  // Contexts hold a reference to this object, so none is alive when the finalizer runs.
+  // Contexts and createContext workers hold a reference to this object, so none is alive here. A model that
+  // was never disposed leaves the env's registry (the env cleanup hook disposes every live model first).
+  if (!disposed_) GetAddonData(Env())->models.erase(this);
   if (model_ != nullptr) llama_model_free(model_);
   model_ = nullptr;
 }
 
 void ModelWrap::EnsureLive(Napi::Env env, const char* op) const {
-  if (disposed_) ThrowCoded(env, "ERR_DISPOSED", std::string(op) + ": model " + path_ + " was disposed");
+  if (disposed_ || model_ == nullptr) ThrowCoded(env, "ERR_DISPOSED", std::string(op) + ": model " + path_ + " was disposed");
+}
+
+void ModelWrap::EndContextCreation() {
+  pendingContexts_--;
+  FreeIfUnused();
 }
 
 void ModelWrap::OnContextFreed(ContextWrap* context) {
@@ -53,7 +61,7 @@ void ModelWrap::OnContextFreed(ContextWrap* context) {
 }
 
 void ModelWrap::FreeIfUnused() {
-  if (disposed_ && contexts_.empty() && model_ != nullptr) {
+  if (disposed_ && contexts_.empty() && pendingContexts_ == 0 && model_ != nullptr) {
     llama_model_free(model_);
     model_ = nullptr;
   }
@@ -191,7 +199,7 @@ class LoadWorker : public PromiseWorker {
  public:
   LoadWorker(Napi::Env env, std::string path, llama_model_params params, std::vector<ggml_backend_dev_t> devices,
              std::shared_ptr<LoadState> state, Napi::Function onProgress)
-      : PromiseWorker(env, "gpt_oss.loadModel"),
+      : PromiseWorker(env, "gpt_oss.loadModel", "ERR_MODEL_LOAD_FAILED"),
         path_(std::move(path)),
         params_(params),
         devices_(std::move(devices)),
@@ -202,7 +210,7 @@ class LoadWorker : public PromiseWorker {
     }
   }
 
-  void Execute() override {
+  void Run() override {
     devices_.push_back(nullptr);
     params_.devices = devices_.data();
     params_.progress_callback = &LoadWorker::Progress;
@@ -220,9 +228,15 @@ class LoadWorker : public PromiseWorker {
     }
   }
 
+  ~LoadWorker() override {
+    if (model_ != nullptr) llama_model_free(model_);  // never handed to JS (env torn down, or wrap failed)
+  }
+
   void OnOK() override {
     ReleaseProgress();
-    deferred_.Resolve(ModelWrap::NewInstance(Env(), model_, path_));
+    llama_model* model = model_;
+    model_ = nullptr;
+    deferred_.Resolve(ModelWrap::NewInstance(Env(), model, path_));
   }
 
   void OnError(const Napi::Error& error) override {
@@ -288,7 +302,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
       devices.push_back(device);
     }
   }
-  params.n_gpu_layers = devices.empty() ? 0 : static_cast<int32_t>(GetInt(options, "gpuLayers", -1));
+  params.n_gpu_layers = devices.empty() ? 0 : static_cast<int32_t>(GetInt(options, "gpuLayers", -1, -1, 100000));
   bool useMmap = GetBool(options, "useMmap", true);
   bool useMlock = GetBool(options, "useMlock", false);
   params.load_mode = useMmap ? (useMlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP)

@@ -26,6 +26,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   bool disposed() const { return disposed_; }
 
   void AddContext(ContextWrap* context) { contexts_.insert(context); }
+  // A createContext worker is using the llama model off-thread: the model is not freed until it ends.
+  void BeginContextCreation() { pendingContexts_++; }
+  void EndContextCreation();
   // Called by a context once its native memory is gone; frees the model if it was disposed meanwhile.
   void OnContextFreed(ContextWrap* context);
   // Disposes every context, then frees the model once none is still decoding.
@@ -46,6 +49,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::string path_;
   bool disposed_ = false;
   std::set<ContextWrap*> contexts_;
+  int pendingContexts_ = 0;
 };
 
 // loadModel(path, options, onProgress?) -> { promise, abort() }

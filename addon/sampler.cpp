@@ -21,7 +21,9 @@ Napi::Function SamplerWrap::Define(Napi::Env env) {
                      });
 }
 
-SamplerWrap::SamplerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SamplerWrap>(info) {}
+SamplerWrap::SamplerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SamplerWrap>(info) {
+  RequireConstructToken(info, "use context.createSampler()");
+}
 
 SamplerWrap::~SamplerWrap() { FreeNative(); }
 
@@ -30,14 +32,14 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
   const int32_t nVocab = llama_vocab_n_tokens(vocab);
 
   const double temperature = GetNumber(options, "temperature", 0.0);
-  const int32_t topK = static_cast<int32_t>(GetInt(options, "topK", 0));
+  const int32_t topK = static_cast<int32_t>(GetInt(options, "topK", 0, 0, INT32_MAX));
   const double topP = GetNumber(options, "topP", 1.0);
   const double minP = GetNumber(options, "minP", 0.0);
-  const uint32_t seed = static_cast<uint32_t>(GetInt(options, "seed", LLAMA_DEFAULT_SEED));
+  const uint32_t seed = static_cast<uint32_t>(GetInt(options, "seed", LLAMA_DEFAULT_SEED, 0, UINT32_MAX));
   const double repeatPenalty = GetNumber(options, "repeatPenalty", 1.0);
   const double frequencyPenalty = GetNumber(options, "frequencyPenalty", 0.0);
   const double presencePenalty = GetNumber(options, "presencePenalty", 0.0);
-  const int32_t penaltyLastN = static_cast<int32_t>(GetInt(options, "penaltyLastN", 64));
+  const int32_t penaltyLastN = static_cast<int32_t>(GetInt(options, "penaltyLastN", 64, -1, INT32_MAX));
   const std::string grammarText = GetString(options, "grammar", "");
   const std::string grammarRoot = GetString(options, "grammarRoot", "root");
 
@@ -50,14 +52,24 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
       if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 2) {
         ThrowCoded(env, "ERR_INVALID_ARGUMENT", "createSampler: logitBias entries must be [token, bias] pairs");
       }
-      int32_t token = entry.As<Napi::Array>().Get(0u).ToNumber().Int32Value();
-      float bias = entry.As<Napi::Array>().Get(1u).ToNumber().FloatValue();
-      if (token < 0 || token >= nVocab) {
+      Napi::Value tokenValue = entry.As<Napi::Array>().Get(0u);
+      Napi::Value biasValue = entry.As<Napi::Array>().Get(1u);
+      if (!tokenValue.IsNumber() || !biasValue.IsNumber()) {
+        ThrowCoded(env, "ERR_INVALID_ARGUMENT", "createSampler: logitBias entries must be [token, bias] numbers");
+      }
+      double tokenNumber = tokenValue.As<Napi::Number>().DoubleValue();
+      int32_t token = static_cast<int32_t>(tokenNumber);
+      float bias = biasValue.As<Napi::Number>().FloatValue();
+      if (std::trunc(tokenNumber) != tokenNumber || token < 0 || token >= nVocab) {
         ThrowCoded(env, "ERR_INVALID_ARGUMENT", "createSampler: logitBias token " + std::to_string(token) + " is out of range");
       }
       biases.push_back({token, bias});
     }
   }
+
+  // The JS object first: a throw from here on leaves no native memory behind.
+  Napi::Object object = GetAddonData(env)->samplerConstructor.New({ConstructToken(env)});
+  SamplerWrap* wrap = Napi::ObjectWrap<SamplerWrap>::Unwrap(object);
 
   llama_sampler* grammar = nullptr;
   if (!grammarText.empty()) {
@@ -89,8 +101,6 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
     llama_sampler_chain_add(chain, llama_sampler_init_dist(seed));
   }
 
-  Napi::Object object = GetAddonData(env)->samplerConstructor.New({});
-  SamplerWrap* wrap = Napi::ObjectWrap<SamplerWrap>::Unwrap(object);
   wrap->owner_ = context;
   wrap->ownerRef_ = Napi::Persistent(contextObject);
   wrap->chain_ = chain;

@@ -4,6 +4,8 @@ import { get_encoding } from "tiktoken";
 import { copyFile, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectDevices } from "../../src/native/devices.js";
@@ -341,5 +343,56 @@ describe("lifetimes and errors", () => {
     expect(typeof (await worker.terminate())).toBe("number");
     // The main thread's own model is unaffected by the worker's teardown.
     expect(model.tokenize("still alive", false).length).toBeGreaterThan(0);
+  });
+});
+
+const addonPath = createRequire(import.meta.url)("node-gyp-build").resolve(process.cwd());
+const LOAD = `const addon = require(${JSON.stringify(addonPath)});
+  const load = (p) => addon.loadModel(p, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;`;
+
+function runChild(body: string, path: string): { status: number | null; signal: string | null; stdout: string } {
+  const r = spawnSync(process.execPath, ["--expose-gc", "-e", `${LOAD}\n(async () => { ${body} })().catch((e) => { console.log("error:" + e.code); process.exitCode = 3; });`],
+    { env: { ...process.env, MODEL: path }, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, signal: r.signal, stdout: r.stdout };
+}
+
+describe("lifetimes that must not crash the process (each in a child process)", () => {
+  it("disposing a model while createContext is pending rejects ERR_DISPOSED", async () => {
+    const r = runChild(`const m = await load(process.env.MODEL);
+      const pending = m.createContext({ contextSize: 1024, batchSize: 256, ubatchSize: 256, sequences: 1, threads: 1,
+        threadsBatch: 1, flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true });
+      m.dispose();
+      await pending.then(() => console.log("resolved"), (e) => console.log(e.code));`, await tinyModelPath());
+    expect(r).toMatchObject({ status: 0, signal: null, stdout: "ERR_DISPOSED\n" });
+  });
+  it("a model garbage-collected without dispose() does not crash at exit", async () => {
+    const r = runChild(`{ let m = await load(process.env.MODEL); m = undefined; }
+      for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log("ok");`, await tinyModelPath());
+    expect(r).toMatchObject({ status: 0, signal: null, stdout: "ok\n" });
+  });
+  it("native classes cannot be constructed from JS", async () => {
+    const r = runChild(`const m = await load(process.env.MODEL);
+      const c = await m.createContext({ contextSize: 256, batchSize: 64, ubatchSize: 64, sequences: 1, threads: 1,
+        threadsBatch: 1, flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true });
+      const s = c.createSampler({ temperature: 0 });
+      for (const make of [() => new m.constructor().info, () => new c.constructor().contextSize, () => new s.constructor().reset()]) {
+        try { make(); console.log("no throw"); } catch (e) { console.log(e.code); }
+      }
+      m.dispose();`, await tinyModelPath());
+    expect(r).toMatchObject({ status: 0, signal: null, stdout: "ERR_INVALID_ARGUMENT\n".repeat(3) });
+  });
+
+  it("rejects non-integer and out-of-range native options instead of wrapping them", async () => {
+    const r = runChild(`const m = await load(process.env.MODEL);
+      const base = { contextSize: 256, batchSize: 64, ubatchSize: 64, sequences: 1, threads: 1, threadsBatch: 1,
+        flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true };
+      for (const patch of [{ contextSize: -1 }, { batchSize: 2 ** 40 }, { threads: 1.5 }, { sequences: NaN }]) {
+        try { m.createContext({ ...base, ...patch }); console.log("accepted"); } catch (e) { console.log(e.code); }
+      }
+      const c = await m.createContext(base);
+      try { c.createSampler({ logitBias: [["x", 1]] }); console.log("accepted"); } catch (e) { console.log(e.code); }
+      m.dispose();`, await tinyModelPath());
+    expect(r).toMatchObject({ status: 0, signal: null, stdout: "ERR_INVALID_ARGUMENT\n".repeat(5) });
   });
 });

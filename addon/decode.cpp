@@ -1,0 +1,229 @@
+// ContextWrap::Decode: one batch holding tokens of many sequences, decoded and sampled off the JS thread.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+#include "common.h"
+#include "context.h"
+#include "sampler.h"
+
+namespace gpt_oss {
+
+namespace {
+
+class DecodeWorker : public PromiseWorker {
+ public:
+  DecodeWorker(Napi::Env env, ContextWrap* context, Napi::Object contextObject, int32_t nTokens,
+               std::vector<int32_t> sampleIndices, std::vector<SamplerWrap*> samplers, int32_t topN,
+               const std::vector<Napi::Object>& samplerObjects)
+      : PromiseWorker(env, "gpt_oss.decode", "ERR_DECODE_FAILED"),
+        context_(context),
+        llamaContext_(context->context()),
+        nTokens_(nTokens),
+        sampleIndices_(std::move(sampleIndices)),
+        samplers_(std::move(samplers)),
+        topN_(topN) {
+    contextRef_ = Napi::Persistent(contextObject);
+    for (const Napi::Object& object : samplerObjects) samplerRefs_.push_back(Napi::Persistent(object));
+    for (SamplerWrap* sampler : samplers_) sampler->Retain();
+  }
+
+  void SetBatch(const llama_batch& batch) { batch_ = batch; }
+
+  void Run() override {
+    llama_batch view = batch_;
+    view.n_tokens = nTokens_;
+    TakeLastLlamaError();
+    int32_t status = llama_decode(llamaContext_, view);
+    if (status == 1) {
+      Fail("ERR_KV_CACHE_FULL", "decode: no room in the KV cache for a batch of " + std::to_string(nTokens_) + " tokens");
+      return;
+    }
+    if (status != 0) {
+      std::string reason = TakeLastLlamaError();
+      Fail("ERR_DECODE_FAILED", "llama_decode failed with status " + std::to_string(status) +
+                                    (reason.empty() ? std::string() : ": " + reason));
+      return;
+    }
+    const int32_t nVocab = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(llamaContext_)));
+    sampled_.resize(sampleIndices_.size());
+    if (topN_ > 0) {
+      sampledLogprobs_.resize(sampleIndices_.size());
+      topTokens_.assign(sampleIndices_.size() * topN_, -1);
+      topLogprobs_.assign(sampleIndices_.size() * topN_, -INFINITY);
+    }
+    for (size_t k = 0; k < sampleIndices_.size(); k++) {
+      const float* logits = llama_get_logits_ith(llamaContext_, sampleIndices_[k]);
+      if (logits == nullptr) {
+        Fail("ERR_DECODE_FAILED", "decode: no logits for batch index " + std::to_string(sampleIndices_[k]));
+        return;
+      }
+      if (topN_ > 0) ComputeLogprobs(logits, nVocab, k);  // before sampling: raw model distribution
+      try {
+        sampled_[k] = samplers_[k]->SampleAndAccept(logits);
+      } catch (const std::exception& error) {
+        Fail("ERR_GRAMMAR_REJECTED", std::string("decode: sampling for batch index ") +
+                                         std::to_string(sampleIndices_[k]) + " failed: " + error.what());
+        return;
+      }
+      if (topN_ > 0) sampledLogprobs_[k] = logits[sampled_[k]] - logSumExp_;
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Finish();
+    Napi::Object result = Napi::Object::New(env);
+    Napi::Int32Array sampled = Napi::Int32Array::New(env, sampled_.size());
+    std::copy(sampled_.begin(), sampled_.end(), sampled.Data());
+    result.Set("sampled", sampled);
+    if (topN_ > 0) {
+      Napi::Float32Array sampledLogprobs = Napi::Float32Array::New(env, sampledLogprobs_.size());
+      std::copy(sampledLogprobs_.begin(), sampledLogprobs_.end(), sampledLogprobs.Data());
+      Napi::Int32Array topTokens = Napi::Int32Array::New(env, topTokens_.size());
+      std::copy(topTokens_.begin(), topTokens_.end(), topTokens.Data());
+      Napi::Float32Array topLogprobs = Napi::Float32Array::New(env, topLogprobs_.size());
+      std::copy(topLogprobs_.begin(), topLogprobs_.end(), topLogprobs.Data());
+      result.Set("sampledLogprobs", sampledLogprobs);
+      result.Set("topTokens", topTokens);
+      result.Set("topLogprobs", topLogprobs);
+    }
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    Finish();
+    PromiseWorker::OnError(error);
+  }
+
+ private:
+  void Finish() {
+    for (SamplerWrap* sampler : samplers_) sampler->Release();
+    context_->OnDecodeDone();
+  }
+
+  void ComputeLogprobs(const float* logits, int32_t nVocab, size_t k) {
+    float max = -INFINITY;
+    for (int32_t i = 0; i < nVocab; i++) max = std::max(max, logits[i]);
+    double sum = 0;
+    for (int32_t i = 0; i < nVocab; i++) sum += std::exp(static_cast<double>(logits[i] - max));
+    logSumExp_ = max + static_cast<float>(std::log(sum));
+    // Partial selection of the top N by a bounded insertion (N is small).
+    int32_t* ids = &topTokens_[k * topN_];
+    float* values = &topLogprobs_[k * topN_];
+    for (int32_t i = 0; i < nVocab; i++) {
+      float value = logits[i] - logSumExp_;
+      if (value <= values[topN_ - 1]) continue;
+      int32_t j = topN_ - 1;
+      while (j > 0 && values[j - 1] < value) {
+        values[j] = values[j - 1];
+        ids[j] = ids[j - 1];
+        j--;
+      }
+      values[j] = value;
+      ids[j] = i;
+    }
+  }
+
+  ContextWrap* context_;
+  llama_context* llamaContext_;
+  Napi::ObjectReference contextRef_;
+  std::vector<Napi::ObjectReference> samplerRefs_;
+  llama_batch batch_{};
+  int32_t nTokens_;
+  std::vector<int32_t> sampleIndices_;
+  std::vector<SamplerWrap*> samplers_;
+  int32_t topN_;
+  float logSumExp_ = 0;
+  std::vector<int32_t> sampled_;
+  std::vector<float> sampledLogprobs_;
+  std::vector<int32_t> topTokens_;
+  std::vector<float> topLogprobs_;
+};
+
+Napi::Int32Array Int32Field(const Napi::Object& batch, const char* key) {
+  Napi::Value value = batch.Get(key);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    ThrowCoded(batch.Env(), "ERR_INVALID_ARGUMENT", std::string("decode: expected an Int32Array for ") + key);
+  }
+  return value.As<Napi::Int32Array>();
+}
+
+}  // namespace
+
+Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnsureLive(env, "decode");
+  if (busy_) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: another decode is still in progress on this context");
+  if (info.Length() < 1 || !info[0].IsObject()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: expected a batch");
+  Napi::Object batch = info[0].As<Napi::Object>();
+  Napi::Int32Array tokens = Int32Field(batch, "tokens");
+  Napi::Int32Array positions = Int32Field(batch, "positions");
+  Napi::Int32Array sequenceIds = Int32Field(batch, "sequenceIds");
+  Napi::Int32Array sampleIndices = Int32Field(batch, "sampleIndices");
+  Napi::Value samplersValue = batch.Get("samplers");
+  if (!samplersValue.IsArray()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: expected an array for samplers");
+  Napi::Array samplerArray = samplersValue.As<Napi::Array>();
+  const int32_t n = static_cast<int32_t>(tokens.ElementLength());
+  if (n == 0) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: the batch is empty");
+  if (n > batchCapacity_) {
+    ThrowCoded(env, "ERR_INVALID_ARGUMENT",
+               "decode: " + std::to_string(n) + " tokens exceed the batch size " + std::to_string(batchCapacity_));
+  }
+  if (positions.ElementLength() != static_cast<size_t>(n) || sequenceIds.ElementLength() != static_cast<size_t>(n)) {
+    ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: tokens, positions and sequenceIds must have the same length");
+  }
+  if (samplerArray.Length() != sampleIndices.ElementLength()) {
+    ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: samplers and sampleIndices must have the same length");
+  }
+  int32_t topN = static_cast<int32_t>(GetInt(batch, "topLogprobs", 0, 0, 64));
+
+  const int32_t nVocab = llama_vocab_n_tokens(vocab());
+  for (int32_t i = 0; i < n; i++) {
+    if (tokens[i] < 0 || tokens[i] >= nVocab) {
+      ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: token id " + std::to_string(tokens[i]) + " is out of range");
+    }
+    if (sequenceIds[i] < 0 || sequenceIds[i] >= sequences_) {
+      ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: sequence id " + std::to_string(sequenceIds[i]) + " is out of range");
+    }
+    if (positions[i] < 0) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: negative position");
+  }
+  std::vector<int32_t> indices(sampleIndices.ElementLength());
+  std::vector<SamplerWrap*> samplers(indices.size());
+  std::vector<Napi::Object> samplerObjects(indices.size());
+  for (size_t k = 0; k < indices.size(); k++) {
+    indices[k] = sampleIndices[k];
+    if (indices[k] < 0 || indices[k] >= n) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: sample index out of range");
+    Napi::Value value = samplerArray.Get(static_cast<uint32_t>(k));
+    if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(GetAddonData(env)->samplerConstructor.Value())) {
+      ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: samplers must be created by this context's createSampler()");
+    }
+    samplerObjects[k] = value.As<Napi::Object>();
+    samplers[k] = Napi::ObjectWrap<SamplerWrap>::Unwrap(samplerObjects[k]);
+    if (samplers[k]->disposed()) ThrowCoded(env, "ERR_DISPOSED", "decode: a sampler in the batch was disposed");
+    if (samplers[k]->owner() != this) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: a sampler belongs to another context");
+    for (size_t j = 0; j < k; j++) {
+      if (samplers[j] == samplers[k]) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: a sampler appears twice in one batch");
+    }
+  }
+
+  for (int32_t i = 0; i < n; i++) {
+    batch_.token[i] = tokens[i];
+    batch_.pos[i] = positions[i];
+    batch_.n_seq_id[i] = 1;
+    batch_.seq_id[i][0] = sequenceIds[i];
+    batch_.logits[i] = 0;
+  }
+  for (int32_t index : indices) batch_.logits[index] = 1;
+
+  BeginDecode();
+  auto* worker = new DecodeWorker(env, this, info.This().As<Napi::Object>(), n, std::move(indices), std::move(samplers),
+                                  topN, samplerObjects);
+  worker->SetBatch(batch_);
+  worker->Queue();
+  return worker->Promise();
+}
+
+}  // namespace gpt_oss
