@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,7 +20,7 @@ function prebuiltLoads() {
   try {
     const nodeGypBuild = require("node-gyp-build");
     const file = nodeGypBuild.resolve(root);
-    if (!file.includes(`${join("prebuilds", "")}`)) return false;  // a stale local build is rebuilt, not trusted
+    if (!file.startsWith(join(root, "prebuilds") + sep)) return false; // a stale local build is rebuilt, not trusted
     require(file);
     console.log(`[gpt-oss-node] using prebuilt binary ${file}`);
     return true;

@@ -42,7 +42,8 @@ export interface TurnContext {
 }
 
 const ROLES = ["system", "developer", "user", "assistant", "tool"] as const;
-const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** What a tool name may be (the server checks the same pattern with its own message). */
+export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function validateMessages(messages: unknown): ChatMessage[] {
   if (!Array.isArray(messages) || messages.length === 0) throw invalid("non-empty array of messages", "messages", messages);
@@ -112,10 +113,9 @@ function validateStop(value: unknown): string[] {
 
 /** GBNF for the final answer, from `responseFormat` or `grammar` (not both). */
 function finalFormat(options: GenerationOptions): { grammar?: string; json?: { schema?: JsonSchema } } {
-  const format = options.responseFormat as ResponseFormat | undefined;
   const grammar = optionalString(options.grammar, "grammar");
+  const format = options.responseFormat === undefined ? undefined : (requireObject(options.responseFormat, "responseFormat") as ResponseFormat);
   if (format === undefined || format.type === "text") return grammar ? { grammar } : {};
-  requireObject(format, "responseFormat");
   if (grammar !== undefined) throw invalid("either responseFormat or grammar, not both", "grammar", grammar);
   if (format.type === "json_object") return { grammar: jsonObjectGrammar(), json: {} };
   if (format.type === "json_schema") {

@@ -95,6 +95,8 @@ export class ChatModel implements Model {
       slotContextSize: this.engine.slotContextSize,
       bannedTokens: this.bannedTokens,
     });
+    // The answer's grammar (possibly hand-written GBNF) is first used after the analysis: a bad one fails now.
+    if (turn.rules.finalGrammar !== undefined) this.engine.checkGrammar(turn.rules.finalGrammar, turn.sampling);
     if (turn.signal?.aborted) throw abortedError(turn.signal);
     // Our own controller also ends the request when the consumer stops iterating early.
     const local = new AbortController();

@@ -60,15 +60,21 @@ export interface GenerationOptions {
   temperature?: number;
   /** Default 0.9. */
   topP?: number;
+  /** Keep only the K likeliest tokens (default 0 = off). */
   topK?: number;
+  /** Drop tokens below this share of the likeliest one's probability (default 0 = off). */
   minP?: number;
+  /** Sampling seed, 0..2^32-1, for reproducible output (default: a random one per request). */
   seed?: number;
+  /** -2..2 (default 0). */
   frequencyPenalty?: number;
+  /** -2..2 (default 0). */
   presencePenalty?: number;
-  /** Stop strings applied to the final answer text. */
+  /** Stop strings applied to the final answer text (default: none). */
   stop?: string | string[];
-  /** Extra system-level instructions placed in the developer message. */
+  /** Extra system-level instructions placed in the developer message (default: none). */
   instructions?: string;
+  /** Aborting ends the generation with ERR_ABORTED and frees its slot at the next step. */
   signal?: AbortSignal;
 }
 
@@ -127,7 +133,7 @@ export interface LoadModelOptions {
   contextSize?: number;
   /** Parallel sequence slots (default 4). */
   parallel?: number;
-  /** CPU threads (default: physical cores). */
+  /** CPU threads (default: `os.availableParallelism()`, every logical core). */
   threads?: number;
   /** Default "auto": the best GPU backend present, else CPU. */
   gpu?: "auto" | false | "cuda" | "vulkan" | "metal";

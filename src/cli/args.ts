@@ -1,4 +1,5 @@
 /** Argument parsing helpers for every command (node:util parseArgs, strict): unknown flags are usage errors (exit 2). */
+import type { LoadModelOptions } from "../chat/types.js";
 
 /** A mistake in how the command was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -49,4 +50,13 @@ export function enumOption<T extends string>(value: string | undefined, flag: st
     throw new UsageError(`Expected one of ${allowed.join(", ")} for ${flag} but received "${value}"`);
   }
   return value as T;
+}
+
+/** Values of `--gpu`: the library's choices, with `cpu` for `gpu: false`. */
+const GPU_FLAG_VALUES = ["auto", "cpu", "cuda", "vulkan", "metal"] as const;
+
+/** `--gpu` as the library's `gpu` option (or undefined). */
+export function gpuOption(value: string | undefined): LoadModelOptions["gpu"] {
+  const choice = enumOption(value, "--gpu", GPU_FLAG_VALUES);
+  return choice === "cpu" ? false : choice;
 }

@@ -5,10 +5,10 @@
  */
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
-import { DEFAULTS } from "../chat/defaults.js";
+import { DEFAULTS, LIMITS } from "../chat/defaults.js";
 import type { ReasoningEffort } from "../chat/types.js";
 import { REASONING_EFFORTS } from "../harmony/reasoning.js";
-import { enumOption, HELP_OPTION, intOption, withUsageErrors } from "./args.js";
+import { enumOption, gpuOption, HELP_OPTION, intOption, withUsageErrors } from "./args.js";
 import { answerMessage, type ChatOutput, type ChatState, type ChatStyle, chatStyle } from "./chat-turn.js";
 import { DEMO_TOOLS } from "./demo-tools.js";
 import { importLoadModel } from "./library.js";
@@ -86,10 +86,10 @@ export async function runChat(argv: string[]): Promise<number> {
     return 0;
   }
   const state: ChatState = { effort: enumOption(values["reasoning-effort"], "--reasoning-effort", REASONING_EFFORTS) ?? DEFAULTS.reasoningEffort, messages: [] };
-  const maxTokens = intOption(values["max-tokens"], "--max-tokens", 1);
-  const contextSize = intOption(values["ctx-size"], "--ctx-size", 64);
-  const threads = intOption(values.threads, "--threads", 1);
-  const gpu = enumOption(values.gpu, "--gpu", ["auto", "cpu", "cuda", "vulkan", "metal"] as const);
+  const maxTokens = intOption(values["max-tokens"], "--max-tokens", LIMITS.maxTokens.min, LIMITS.maxTokens.max);
+  const contextSize = intOption(values["ctx-size"], "--ctx-size", LIMITS.contextSize.min, LIMITS.contextSize.max);
+  const threads = intOption(values.threads, "--threads", LIMITS.threads.min, LIMITS.threads.max);
+  const gpu = gpuOption(values.gpu);
   const [spec] = resolveModelSpecs(values.model ? [values.model] : undefined, undefined).specs;
   if (spec.path === DEMO_MODEL) process.stderr.write(`${DEMO_NOTICE}\n`);
   const loadModel = await importLoadModel();
@@ -98,7 +98,7 @@ export async function runChat(argv: string[]): Promise<number> {
     parallel: 1,
     ...(contextSize && { contextSize }),
     ...(threads && { threads }),
-    ...(gpu && { gpu: gpu === "cpu" ? false : gpu }),
+    ...(gpu !== undefined && { gpu }),
   });
   const out = process.stdout;
   const style = chatStyle(out);

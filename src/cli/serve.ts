@@ -1,8 +1,11 @@
 /** `gpt-oss serve`: the OpenAI-compatible server over one or more models. */
-import type { LoadModelOptions, Model, ReasoningEffort } from "../chat/types.js";
+import { LIMITS } from "../chat/defaults.js";
+import type { LoadModelOptions, Model } from "../chat/types.js";
+import { REASONING_EFFORTS } from "../harmony/reasoning.js";
+import { OPENAI_TEMPERATURE } from "../server/generation-params.js";
 import { createServer, parseRateLimit, type ServerOptions } from "../server/index.js";
 import { parseArgs } from "node:util";
-import { enumOption, HELP_OPTION, intOption, numberOption, UsageError, withUsageErrors } from "./args.js";
+import { enumOption, gpuOption, HELP_OPTION, intOption, numberOption, UsageError, withUsageErrors } from "./args.js";
 import { importLoadModel } from "./library.js";
 import { DEMO_MODEL, DEMO_NOTICE, modelFile, resolveModelSpecs, type ModelSpec } from "./model-source.js";
 
@@ -21,7 +24,7 @@ Options:
   --rate-limit RPS[:BURST]  requests per second per key/address (default: $API_RATE_LIMIT_RPS, else unlimited)
   --ctx-size N            context tokens shared by the parallel slots (default 8192)
   --parallel N            parallel sequences per model (default 4)
-  --threads N             CPU threads (default: physical cores)
+  --threads N             CPU threads (default: every logical core)
   --gpu auto|cpu|cuda|vulkan|metal   backend (default auto)
   --max-queue N           requests waiting for a slot before 503 (default 64)
   --reasoning-effort low|medium|high  default for requests that set none (default medium)
@@ -64,7 +67,7 @@ export interface ServeConfig {
 /** Parses and validates `serve` flags against the environment (no side effects). */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const { values } = withUsageErrors("serve", () => parseArgs({ args: argv, options: { ...SERVE_OPTIONS, ...HELP_OPTION }, strict: true }));
-  const gpu = enumOption(values.gpu, "--gpu", ["auto", "cpu", "cuda", "vulkan", "metal"] as const);
+  const gpu = gpuOption(values.gpu);
   const rateLimitText = values["rate-limit"] ?? env.API_RATE_LIMIT_RPS;
   let rateLimit: ServerOptions["rateLimit"];
   if (rateLimitText) {
@@ -75,24 +78,24 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     }
   }
   const apiKeys = values["api-key"]?.length ? values["api-key"] : env.OPENAI_API_KEY ? [env.OPENAI_API_KEY] : [];
-  const reasoningEffort = enumOption(values["reasoning-effort"], "--reasoning-effort", ["low", "medium", "high"] as const satisfies readonly ReasoningEffort[]);
+  const reasoningEffort = enumOption(values["reasoning-effort"], "--reasoning-effort", REASONING_EFFORTS);
   const defaults: NonNullable<ServerOptions["defaults"]> = {};
-  const maxTokens = intOption(values["max-tokens"], "--max-tokens", 1);
-  const temperature = numberOption(values.temperature, "--temperature", 0, 2);
-  const topP = numberOption(values["top-p"], "--top-p", 0, 1);
+  const maxTokens = intOption(values["max-tokens"], "--max-tokens", LIMITS.maxTokens.min, LIMITS.maxTokens.max);
+  const temperature = numberOption(values.temperature, "--temperature", OPENAI_TEMPERATURE.min, OPENAI_TEMPERATURE.max);
+  const topP = numberOption(values["top-p"], "--top-p", LIMITS.topP.min, LIMITS.topP.max);
   if (reasoningEffort) defaults.reasoningEffort = reasoningEffort;
   if (maxTokens !== undefined) defaults.maxTokens = maxTokens;
   if (temperature !== undefined) defaults.temperature = temperature;
   if (topP !== undefined) defaults.topP = topP;
   const load: LoadModelOptions = {};
-  const contextSize = intOption(values["ctx-size"], "--ctx-size", 64);
-  const parallel = intOption(values.parallel, "--parallel", 1, 64);
-  const threads = intOption(values.threads, "--threads", 1, 1024);
-  const maxQueue = intOption(values["max-queue"], "--max-queue", 0);
+  const contextSize = intOption(values["ctx-size"], "--ctx-size", LIMITS.contextSize.min, LIMITS.contextSize.max);
+  const parallel = intOption(values.parallel, "--parallel", LIMITS.parallel.min, LIMITS.parallel.max);
+  const threads = intOption(values.threads, "--threads", LIMITS.threads.min, LIMITS.threads.max);
+  const maxQueue = intOption(values["max-queue"], "--max-queue", LIMITS.maxQueue.min, LIMITS.maxQueue.max);
   if (contextSize !== undefined) load.contextSize = contextSize;
   if (parallel !== undefined) load.parallel = parallel;
   if (threads !== undefined) load.threads = threads;
-  if (gpu !== undefined) load.gpu = gpu === "cpu" ? false : gpu;
+  if (gpu !== undefined) load.gpu = gpu;
   if (maxQueue !== undefined) load.maxQueue = maxQueue;
   const help = values.help === true;
   return {

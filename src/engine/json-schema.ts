@@ -97,6 +97,12 @@ export function checkSchema(root: SchemaNode): void {
     }
     allowedTypes(node, path);
     for (const key of ["minItems", "maxItems", "minLength", "maxLength"]) nonNegativeInteger(node, key, path);
+    // An inverted range would become a `{min,max}` repetition that llama.cpp's grammar parser never finishes.
+    for (const [min, max] of [["minItems", "maxItems"], ["minLength", "maxLength"]] as const) {
+      if (typeof node[min] === "number" && typeof node[max] === "number" && node[min] > node[max]) {
+        throw schemaError(path, `${min} (${node[min]}) is greater than ${max} (${node[max]})`);
+      }
+    }
     if (node.enum !== undefined && !(Array.isArray(node.enum) && node.enum.length > 0)) {
       throw schemaError(path, "enum must be a non-empty array");
     }

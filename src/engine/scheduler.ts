@@ -6,8 +6,10 @@
 import type { EngineStats } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
+import { assertNoInvertedRepetition } from "./gbnf-check.js";
 import type { Directive } from "./policy.js";
 import { RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
+import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
 import { SlotTable } from "./slots.js";
 
 export interface EngineOptions {
@@ -93,6 +95,16 @@ export class Engine {
     });
   }
 
+  /**
+   * Parses a GBNF grammar with the native sampler and frees it again, so a request can refuse a bad grammar
+   * before any work rather than when its policy first switches to it.
+   * @throws GptOssError ERR_GRAMMAR_INVALID
+   */
+  checkGrammar(grammar: string, sampling: SamplingParams): void {
+    assertNoInvertedRepetition(grammar);
+    this.context.createSampler(nativeSamplerOptions(sampling, 0, grammar)).dispose();
+  }
+
   stats(): EngineStats {
     const usage = this.context.disposed ? undefined : this.context.memoryUsage();
     return {
@@ -123,6 +135,7 @@ export class Engine {
       // Start after the current task so that requests submitted together share the first batch.
       this.loop = Promise.resolve()
         .then(() => this.run())
+        .catch((error: unknown) => this.failAll(error))
         .finally(() => (this.loop = undefined));
     }
   }
@@ -151,15 +164,28 @@ export class Engine {
     }
   }
 
+  /**
+   * The loop itself failed (a native KV call threw outside a decode): every request fails with that error
+   * instead of waiting forever, and the slots it held forget their cache (the next request clears them).
+   */
+  private failAll(error: unknown): void {
+    for (const state of this.queue.splice(0)) state.fail(error);
+    for (const state of [...this.active]) {
+      if (state.slot) state.slot.cached = [];
+      this.leave(state, undefined, error);
+    }
+  }
+
   private dropCancelled(): void {
     for (const state of [...this.active]) if (state.cancelled) this.leave(state, "cancelled");
   }
 
   private admit(): void {
     while (this.queue.length > 0 && this.slots.hasFree()) {
-      const state = this.queue.shift()!;
+      const state = this.queue[0]!;
       const { prompt } = state.request;
       const lease = this.slots.acquire(prompt)!;
+      this.queue.shift();
       state.slot = lease.slot;
       state.cachedPromptTokens = lease.reusedTokens;
       state.pending = prompt.slice(lease.reusedTokens);

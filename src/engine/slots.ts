@@ -62,9 +62,9 @@ export class SlotTable {
       }
     }
     if (best === undefined) return undefined;
-    const keep = Math.min(bestShared, prompt.length - 1);
+    const reusedTokens = this.truncate(best, Math.min(bestShared, prompt.length - 1));
     best.busy = true;
-    return { slot: best, reusedTokens: this.truncate(best, keep) };
+    return { slot: best, reusedTokens };
   }
 
   /** Marks a slot free again; its cached tokens stay for later prefix reuse. */

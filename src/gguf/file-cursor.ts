@@ -136,10 +136,14 @@ export class FileCursor {
    * number above 2^53, which every caller rejects against its own limit anyway.
    */
   u64AsNumber(): number {
-    const low = this.buffer.readUInt32LE(this.start);
-    const high = this.buffer.readUInt32LE(this.start + 4);
+    const value = this.peekU64AsNumber();
     this.start += 8;
-    return high * TWO_POW_32 + low;
+    return value;
+  }
+
+  /** {@link u64AsNumber} without moving past it. */
+  peekU64AsNumber(): number {
+    return this.buffer.readUInt32LE(this.start + 4) * TWO_POW_32 + this.buffer.readUInt32LE(this.start);
   }
 
   /** `byteCount` buffered bytes decoded as UTF-8 (invalid sequences become U+FFFD). */

@@ -11,6 +11,8 @@ import {
   GgufValueType,
   alignUp,
   ggmlTypeInfo,
+  isPowerOfTwo,
+  tensorByteSize,
 } from "./types.js";
 
 /**
@@ -56,10 +58,10 @@ export const DEFAULT_MAX_ARRAY_LENGTH = 1 << 24;
 /** Largest single metadata string accepted (chat templates are tens of kilobytes). */
 export const MAX_STRING_BYTES = 64 * 1024 * 1024;
 /** Sanity bounds on the header counts (a 120b gpt-oss file has ~700 tensors and ~40 keys). */
-export const MAX_TENSOR_COUNT = 1 << 20;
-export const MAX_KV_COUNT = 1 << 20;
+const MAX_TENSOR_COUNT = 1 << 20;
+const MAX_KV_COUNT = 1 << 20;
 /** How deep arrays of arrays may nest. */
-export const MAX_ARRAY_NESTING = 8;
+const MAX_ARRAY_NESTING = 8;
 
 const MIN_KV_BYTES = 8 + 1 + 4 + 1; // key length, 1-byte key, value type, 1-byte value
 const MIN_TENSOR_INFO_BYTES = 8 + 1 + 4 + 4 + 8; // name length, 1-byte name, n_dims, type, offset
@@ -197,7 +199,7 @@ class GgufParser {
       throw this.invalid(`general.alignment must be a uint32 (got value type ${entry.type})`);
     }
     const value = entry.value as number;
-    if (value === 0 || (value & (value - 1)) !== 0) {
+    if (!isPowerOfTwo(value)) {
       throw this.invalid(`general.alignment ${value} is not a power of two`);
     }
     return value;
@@ -214,6 +216,19 @@ class GgufParser {
       );
     }
     if (!cursor.has(length)) await cursor.fill(length, what);
+    return cursor.utf8(length);
+  }
+
+  /**
+   * The next string, read synchronously when it is wholly buffered and within limits; otherwise undefined and
+   * nothing is consumed ({@link string} then reads it, or reports what is wrong with it).
+   */
+  private bufferedString(): string | undefined {
+    const cursor = this.cursor;
+    if (!cursor.has(STRING_HEADER_BYTES)) return undefined;
+    const length = cursor.peekU64AsNumber();
+    if (length > MAX_STRING_BYTES || !cursor.has(STRING_HEADER_BYTES + length)) return undefined;
+    cursor.skip(STRING_HEADER_BYTES);
     return cursor.utf8(length);
   }
 
@@ -283,6 +298,11 @@ class GgufParser {
         if (!cursor.has(batch * itemSize)) await cursor.fill(batch * itemSize, `elements of ${what}`);
         for (const end = index + batch; index < end; index++) items[index] = this.scalar(itemType);
       }
+    } else if (itemType === GgufValueType.STRING) {
+      // Strings (a vocabulary holds ~200k of them): read synchronously while they are buffered.
+      for (let index = 0; index < length; index++) {
+        items[index] = this.bufferedString() ?? (await this.string(`${what}[${index}]`));
+      }
     } else {
       for (let index = 0; index < length; index++) {
         items[index] = await this.value(itemType, `${what}[${index}]`, depth + 1);
@@ -316,12 +336,12 @@ class GgufParser {
     const typeInfo = ggmlTypeInfo(type);
     if (typeInfo === undefined) throw this.invalid(`${label} has unknown ggml type ${type}`);
     const rowLength = dims[0] ?? 1;
-    if (rowLength % typeInfo.blockSize !== 0) {
+    const sizeBytes = tensorByteSize(typeInfo, rowLength, elementCount);
+    if (sizeBytes === undefined) {
       throw this.invalid(
         `${label} of type ${typeInfo.name} has rows of ${rowLength} elements, not a multiple of its block size ${typeInfo.blockSize}`,
       );
     }
-    const sizeBytes = (elementCount / typeInfo.blockSize) * typeInfo.bytesPerBlock;
     if (sizeBytes > cursor.fileSize) {
       throw this.invalid(`${label} needs ${sizeBytes} bytes of data but the file is only ${cursor.fileSize} bytes`);
     }

@@ -117,14 +117,17 @@ export function ggmlTypeInfo(id: number): GgmlTypeInfo | undefined {
 }
 
 /**
- * Bytes taken by a tensor of `elementCount` elements whose first dimension is `rowLength`.
- * Throws a plain Error when the row is not a whole number of blocks (callers turn it into their own error).
+ * Bytes taken by a tensor of `elementCount` elements whose first dimension is `rowLength`, or undefined when a
+ * row is not a whole number of `type` blocks (ggml cannot store it; callers report it in their own words).
  */
-export function tensorByteSize(type: GgmlTypeInfo, rowLength: number, elementCount: number): number {
-  if (rowLength % type.blockSize !== 0) {
-    throw new Error(`row length ${rowLength} is not a multiple of the ${type.name} block size ${type.blockSize}`);
-  }
+export function tensorByteSize(type: GgmlTypeInfo, rowLength: number, elementCount: number): number | undefined {
+  if (rowLength % type.blockSize !== 0) return undefined;
   return (elementCount / type.blockSize) * type.bytesPerBlock;
+}
+
+/** True for 1, 2, 4, 8, … (a valid `general.alignment`). */
+export function isPowerOfTwo(value: number): boolean {
+  return Number.isInteger(value) && value > 0 && (value & (value - 1)) === 0;
 }
 
 /** `offset` rounded up to a multiple of `alignment` (a power of two). */

@@ -10,6 +10,8 @@ import {
   GgufValueType,
   alignUp,
   ggmlTypeInfo,
+  isPowerOfTwo,
+  tensorByteSize,
 } from "./types.js";
 
 /**
@@ -94,11 +96,10 @@ function resolveAlignment(metadata: WriteGgufOptions["metadata"]): number {
   const entry = metadata.find(([key]) => key === "general.alignment");
   if (entry === undefined) return GGUF_DEFAULT_ALIGNMENT;
   const [, typed] = entry;
-  const value = typeof typed.value === "number" ? typed.value : NaN;
-  if (typed.type !== GgufValueType.UINT32 || !(value > 0) || (value & (value - 1)) !== 0) {
+  if (typed.type !== GgufValueType.UINT32 || typeof typed.value !== "number" || !isPowerOfTwo(typed.value)) {
     throw new GptOssError("ERR_INVALID_ARGUMENT", "GGUF metadata general.alignment must be a uint32 power of two");
   }
-  return value;
+  return typed.value;
 }
 
 /** Encodes header, metadata and tensor table, and computes where every tensor's data goes. */
@@ -149,11 +150,11 @@ function tensorSize(spec: GgufTensorSpec): number {
     throw invalidSpec(`${label}: dims must be at most ${GGML_MAX_DIMS} non-negative integers`);
   }
   const rowLength = spec.dims[0] ?? 1;
-  if (rowLength % type.blockSize !== 0) {
+  const sizeBytes = tensorByteSize(type, rowLength, spec.dims.reduce((product, d) => product * d, 1));
+  if (sizeBytes === undefined) {
     throw invalidSpec(`${label}: row length ${rowLength} is not a multiple of the ${type.name} block size ${type.blockSize}`);
   }
-  const elements = spec.dims.reduce((product, d) => product * d, 1);
-  return (elements / type.blockSize) * type.bytesPerBlock;
+  return sizeBytes;
 }
 
 function invalidSpec(message: string): GptOssError {

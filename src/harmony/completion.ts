@@ -3,7 +3,7 @@
  * engine can feed while it streams (so both paths give identical results by construction).
  */
 import type { ToolCall } from "../chat/types.js";
-import type { HarmonyRole } from "./conversation.js";
+import type { HarmonyMessageHeader } from "./header.js";
 import {
   type HarmonyParserEvent,
   type HarmonyParserOptions,
@@ -24,13 +24,7 @@ export interface ParsedToolCall extends ToolCall {
 }
 
 /** One message of the completion. */
-export interface ParsedMessage {
-  role: HarmonyRole;
-  authorName?: string;
-  channel?: string;
-  recipient?: string;
-  contentType?: string;
-  constrained: boolean;
+export interface ParsedMessage extends HarmonyMessageHeader {
   kind: MessageKind;
   headerComplete: boolean;
   content: string;
@@ -38,6 +32,7 @@ export interface ParsedMessage {
   endReason?: MessageEndReason;
 }
 
+/** A whole completion, split by destination (see {@link parseCompletion}). */
 export interface ParsedCompletion {
   /** Text of every `analysis` message without a recipient, concatenated. */
   reasoning: string;

@@ -19,7 +19,8 @@ export interface HeaderSection {
   text: string;
 }
 
-export interface ParsedHeader {
+/** What a generated message's header says: its author, recipient, channel and content type. */
+export interface HarmonyMessageHeader {
   role: HarmonyRole;
   /** Tool author name (`browser.search`) when the header starts with one. */
   authorName?: string;
@@ -29,6 +30,9 @@ export interface ParsedHeader {
   contentType?: string;
   /** True when the content type followed a `<|constrain|>` token. */
   constrained: boolean;
+}
+
+export interface ParsedHeader extends HarmonyMessageHeader {
   /** The sections' ordinary text that the header consumed (everything but `leftover`). */
   headerText: string;
   /** Only for headers that never got `<|message|>`: trailing text that is really content. */

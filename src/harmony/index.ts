@@ -67,6 +67,7 @@ export {
   type HarmonyChatOptions,
   renderChatPrompt,
 } from "./chat-adapter.js";
+export type { HarmonyMessageHeader } from "./header.js";
 export {
   type HarmonyParserEvent,
   type HarmonyParserOptions,
@@ -84,4 +85,4 @@ export {
   type ParsedToolCall,
   parseCompletion,
 } from "./completion.js";
-export { ASSISTANT_STOP_TOKENS, ASSISTANT_TURN_PREFIX, assistantTurnPrefixTokens, MESSAGE_END_TOKENS } from "./constants.js";
+export { ASSISTANT_STOP_TOKENS, ASSISTANT_TURN_PREFIX, MESSAGE_END_TOKENS } from "./constants.js";

@@ -10,17 +10,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { FIRST_SPECIAL_ID, HarmonyToken, specialTokenName } from "../tokenizer/special-tokens.js";
+import type { StreamDecoder } from "../tokenizer/stream-decoder.js";
 import type { HarmonyRole } from "./conversation.js";
-import { type HeaderSection, type ParsedHeader, parseHeader } from "./header.js";
+import { type HarmonyMessageHeader, type HeaderSection, type ParsedHeader, parseHeader } from "./header.js";
 import { FUNCTIONS_NAMESPACE } from "./tools-section.js";
 
-/** A UTF-8-safe streaming detokenizer for ordinary (non-special) token ids. */
-export interface TokenTextDecoder {
-  /** Text completed by this token (may be "" while a multi-byte character is incomplete). */
-  write(id: number): string;
-  /** Text still held back (an incomplete character becomes U+FFFD); the decoder is reusable afterwards. */
-  flush(): string;
-}
+/** A UTF-8-safe streaming detokenizer for ordinary (non-special) token ids (the tokenizer's `StreamDecoder`). */
+export type TokenTextDecoder = StreamDecoder;
 
 /** Creates stream decoders, e.g. the package `Tokenizer`. */
 export interface TokenDecoderSource {
@@ -33,23 +29,17 @@ export type MessageEndReason = "return" | "call" | "end" | "end_of_text" | "inte
 /** Where a message's content goes. `other`: a non-assistant message the model should not have written. */
 export type MessageKind = "reasoning" | "content" | "preamble" | "tool_call" | "other";
 
+/** What {@link HarmonyStreamParser} reports: message boundaries, text deltas by destination, dropped tokens. */
 export type HarmonyParserEvent =
-  | {
+  | ({
       type: "message_start";
       messageIndex: number;
-      role: HarmonyRole;
-      authorName?: string;
-      channel?: string;
-      recipient?: string;
-      /** Without the `<|constrain|>` marker; see `constrained`. */
-      contentType?: string;
-      constrained: boolean;
       kind: MessageKind;
       /** The header's ordinary text as written (special tokens removed). */
       header: string;
       /** False when `<|message|>` never came and the header was parsed leniently. */
       headerComplete: boolean;
-    }
+    } & HarmonyMessageHeader)
   | { type: "reasoning_delta"; delta: string }
   | { type: "content_delta"; delta: string }
   | { type: "preamble_delta"; delta: string }
@@ -68,6 +58,7 @@ export type HarmonyParserEvent =
   | { type: "message_end"; messageIndex: number; kind: MessageKind; reason: MessageEndReason }
   | { type: "dropped_token"; tokenId: number; name?: string };
 
+/** Options of {@link HarmonyStreamParser} and `parseCompletion`. */
 export interface HarmonyParserOptions {
   /**
    * Role already opened by the prompt: the parser starts inside that header (the prompt ended with
@@ -76,7 +67,10 @@ export interface HarmonyParserOptions {
   initialRole?: HarmonyRole | null;
   /** Tool call ids. Default `call_` + 24 random hex characters. */
   createToolCallId?: () => string;
-  /** A header longer than this many tokens is taken as content that lacks `<|message|>`. Default 128. */
+  /**
+   * A header longer than this many tokens (`<|channel|>` and `<|constrain|>` included) is taken as content that
+   * lacks `<|message|>`. Default 128.
+   */
   maxHeaderTokens?: number;
 }
 
@@ -165,6 +159,11 @@ export class HarmonyStreamParser {
     }
     if (this.state === "expect_start") this.beginHeader(null);
     this.sections[this.sections.length - 1]!.text += this.decoder.write(id);
+    this.countHeaderToken(events);
+  }
+
+  /** Every header token counts (ordinary, `<|channel|>`, `<|constrain|>`): a header stays bounded. */
+  private countHeaderToken(events: HarmonyParserEvent[]): void {
     if (++this.headerTokens > this.maxHeaderTokens) this.completeHeader(false, events);
   }
 
@@ -190,6 +189,7 @@ export class HarmonyStreamParser {
       if (this.state === "content") return this.drop(id, events);
       if (this.state === "expect_start") this.beginHeader(null);
       this.sections.push({ marker: id === HarmonyToken.channel ? "channel" : "constrain", text: "" });
+      this.countHeaderToken(events);
     } else if (id === HarmonyToken.message) {
       if (this.state === "content") return this.drop(id, events);
       if (this.state === "expect_start") this.beginHeader(null);

@@ -38,7 +38,7 @@ export function special(token: StructuralToken): SpecialPart {
 }
 
 /** Literal text of a special id (`<|start|>`, …). */
-export function specialText(id: number): string {
+function specialText(id: number): string {
   const name = specialTokenName(id);
   if (name === undefined) throw new GptOssError("ERR_INVALID_ARGUMENT", `${id} is not a special token id`);
   return name;

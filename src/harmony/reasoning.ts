@@ -29,7 +29,7 @@ export function parseReasoningEffort(value: unknown, source = "reasoning effort"
 }
 
 /** The value of the first `Reasoning: X` line in `text`, unvalidated, or undefined. */
-export function findReasoningLine(text: string): string | undefined {
+function findReasoningLine(text: string): string | undefined {
   return REASONING_LINE.exec(text)?.[1];
 }
 

@@ -5,7 +5,7 @@ import type { NativeAddon, NativeDevice } from "./types.js";
 /** The `gpu` option of loadModel: "auto" = the best GPU backend present, else CPU; false = CPU only. */
 export type GpuChoice = "auto" | false | "cuda" | "vulkan" | "metal";
 
-export const GPU_BACKENDS = { cuda: "CUDA", vulkan: "Vulkan", metal: "Metal" } as const;
+const GPU_BACKENDS = { cuda: "CUDA", vulkan: "Vulkan", metal: "Metal" } as const;
 
 export interface DeviceSelection {
   /** ggml device names to offload to (empty = CPU only). */

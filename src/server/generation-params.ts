@@ -4,6 +4,7 @@
  */
 import type { FunctionTool, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "../chat/types.js";
 import { DEFAULTS, LIMITS } from "../chat/defaults.js";
+import { TOOL_NAME } from "../chat/generation.js";
 import { ApiError } from "./errors.js";
 import { isObject, jsonTypeName, optionalInteger, optionalNumber, optionalStop, optionalString, requireArray, type JsonObject } from "./validate.js";
 
@@ -19,6 +20,9 @@ export interface GenerationDefaults {
   reasoningEffort: "low" | "medium" | "high";
 }
 
+/** Temperature range of the OpenAI API (narrower than the library's LIMITS.temperature). */
+export const OPENAI_TEMPERATURE = { min: 0, max: 2 } as const;
+
 /** The library's defaults (src/chat/defaults.ts is their single source). */
 export const DEFAULT_GENERATION: GenerationDefaults = {
   maxTokens: DEFAULTS.maxTokens,
@@ -26,8 +30,6 @@ export const DEFAULT_GENERATION: GenerationDefaults = {
   topP: DEFAULTS.topP,
   reasoningEffort: DEFAULTS.reasoningEffort,
 };
-
-const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function parseSchema(value: unknown, param: string): JsonSchema | undefined {
   if (value === undefined || value === null) return undefined;
@@ -121,14 +123,14 @@ export function parseResponseFormat(value: unknown, param: string): ResponseForm
 /** Sampling fields common to both endpoints (names as the Chat Completions API spells them). */
 export function parseSampling(body: JsonObject): Pick<GenerationOptions, "temperature" | "topP" | "topK" | "minP" | "seed" | "stop" | "frequencyPenalty" | "presencePenalty"> {
   const out: ReturnType<typeof parseSampling> = {};
-  const temperature = optionalNumber(body.temperature, "temperature", 0, 2);
-  const topP = optionalNumber(body.top_p, "top_p", 0, 1);
-  const topK = optionalInteger(body.top_k, "top_k", 0);
-  const minP = optionalNumber(body.min_p, "min_p", 0, 1);
+  const temperature = optionalNumber(body.temperature, "temperature", OPENAI_TEMPERATURE.min, OPENAI_TEMPERATURE.max);
+  const topP = optionalNumber(body.top_p, "top_p", LIMITS.topP.min, LIMITS.topP.max);
+  const topK = optionalInteger(body.top_k, "top_k", LIMITS.topK.min, LIMITS.topK.max);
+  const minP = optionalNumber(body.min_p, "min_p", LIMITS.minP.min, LIMITS.minP.max);
   const seed = optionalInteger(body.seed, "seed", LIMITS.seed.min, LIMITS.seed.max);
   const stop = optionalStop(body.stop, "stop");
-  const frequencyPenalty = optionalNumber(body.frequency_penalty, "frequency_penalty", -2, 2);
-  const presencePenalty = optionalNumber(body.presence_penalty, "presence_penalty", -2, 2);
+  const frequencyPenalty = optionalNumber(body.frequency_penalty, "frequency_penalty", LIMITS.penalty.min, LIMITS.penalty.max);
+  const presencePenalty = optionalNumber(body.presence_penalty, "presence_penalty", LIMITS.penalty.min, LIMITS.penalty.max);
   if (temperature !== undefined) out.temperature = temperature;
   if (topP !== undefined) out.topP = topP;
   if (topK !== undefined) out.topK = topK;

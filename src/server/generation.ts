@@ -6,8 +6,10 @@
 import type { FastifyReply } from "fastify";
 import type { ChatMessage, ChatResult, GenerationOptions, StreamEvent } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
+import { type ApiError, type ServerErrorCode, toApiError } from "./errors.js";
 import type { ServerMetrics } from "./metrics.js";
-import type { ModelRegistry } from "./model-registry.js";
+import type { ReadyModel } from "./model-registry.js";
+import { openSse, type SseStream } from "./sse.js";
 
 /** The AbortControllers of requests being served, so shutdown can wait for them or cancel them. */
 export class InFlightRequests {
@@ -54,9 +56,9 @@ export class InFlightRequests {
 }
 
 export interface GenerationRequest {
-  registry: ModelRegistry;
+  /** The model, as the route resolved it (404/503 already answered). */
+  entry: ReadyModel;
   metrics: ServerMetrics;
-  modelId: string | undefined;
   messages: ChatMessage[];
   options: GenerationOptions;
   signal: AbortSignal;
@@ -65,11 +67,11 @@ export interface GenerationRequest {
 }
 
 /**
- * Resolves the model (404/503 first, before any waiting), then yields the library's events. The slot is held
- * until the iteration ends, however it ends; breaking out early cancels the generation.
+ * Waits for a slot, then yields the library's events. The slot is held until the iteration ends, however it
+ * ends; breaking out early cancels the generation.
  */
 export async function* generate(request: GenerationRequest): AsyncGenerator<StreamEvent, void, undefined> {
-  const entry = request.registry.resolve(request.modelId);
+  const { entry } = request;
   const release = await entry.gate.acquire(request.signal);
   const ownAbort = new AbortController();
   const onAbort = () => ownAbort.abort(request.signal.reason);
@@ -105,10 +107,43 @@ export async function generateResult(request: GenerationRequest): Promise<ChatRe
   throw new GptOssError("ERR_ABORTED", "The generation ended without a result.");
 }
 
-/** Pulls the first event before any response header is sent, so early errors (context overflow) stay 4xx. */
-export async function startStream(request: GenerationRequest): Promise<{ first: StreamEvent; rest: AsyncGenerator<StreamEvent, void, undefined> }> {
-  const iterator = generate(request);
-  const first = await iterator.next();
-  if (first.done) throw new GptOssError("ERR_ABORTED", "The generation ended without a result.");
-  return { first: first.value, rest: iterator };
+/** What a streaming route does with the SSE stream once it is open. */
+export interface StreamHandlers {
+  event(event: StreamEvent): void;
+  /** A failure after the headers went out, to report in-band (not called when the client left). */
+  error(error: ApiError): void;
+}
+
+/**
+ * Streams a generation as server-sent events. The first event is pulled before any header is sent, so early
+ * errors (context overflow, a bad grammar) stay plain 4xx answers; then `open` gets the stream and returns what
+ * to do with each event. The generation is released however the stream ends.
+ */
+export async function streamGeneration(
+  reply: FastifyReply,
+  request: GenerationRequest,
+  paramHints: Partial<Record<ServerErrorCode, string>>,
+  open: (sse: SseStream) => StreamHandlers,
+): Promise<FastifyReply> {
+  const events = generate(request);
+  let next = await events.next().catch((error: unknown) => {
+    throw toApiError(error, paramHints);
+  });
+  if (next.done) throw toApiError(new GptOssError("ERR_ABORTED", "The generation ended without a result."));
+  const sse = openSse(reply);
+  let handlers: StreamHandlers | undefined;
+  try {
+    handlers = open(sse);
+    for (; !next.done; next = await events.next()) handlers.event(next.value);
+  } catch (error) {
+    if (!request.signal.aborted) {
+      const apiError = toApiError(error, paramHints);
+      if (apiError.status >= 500) reply.log.error({ err: error }, "generation failed mid-stream");
+      handlers?.error(apiError);
+    }
+  } finally {
+    await events.return(undefined);
+    sse.end();
+  }
+  return reply;
 }

@@ -2,6 +2,7 @@
  * The models one server serves, by id. A model may still be loading when the server starts listening:
  * requests for it answer 503 `model_loading` until it is ready (or `model_unavailable` if loading failed).
  */
+import { DEFAULTS } from "../chat/defaults.js";
 import type { Model } from "../chat/types.js";
 import { AdmissionGate } from "./admission.js";
 import { ApiError } from "./errors.js";
@@ -25,6 +26,9 @@ export interface ModelEntry {
   gate?: AdmissionGate;
 }
 
+/** A model entry that is ready to serve. */
+export type ReadyModel = ModelEntry & { model: Model; gate: AdmissionGate };
+
 export interface AdmissionLimits {
   /** Most requests generating at once per model (default: the model's parallel slots). */
   maxConcurrent?: number;
@@ -46,7 +50,7 @@ export class ModelRegistry {
       this.entries.set(id, entry);
       const ready = (m: Model) => {
         entry.model = m;
-        entry.gate = new AdmissionGate(limits.maxConcurrent ?? Math.max(1, m.info.parallel), limits.maxQueue ?? 64);
+        entry.gate = new AdmissionGate(limits.maxConcurrent ?? Math.max(1, m.info.parallel), limits.maxQueue ?? DEFAULTS.maxQueue);
         entry.state = "ready";
       };
       if (model instanceof Promise) {
@@ -68,7 +72,7 @@ export class ModelRegistry {
   }
 
   /** The model a request asked for (`undefined`: the first one), ready to use; else a 404/503 ApiError. */
-  resolve(id: string | undefined): ModelEntry & { model: Model; gate: AdmissionGate } {
+  resolve(id: string | undefined): ReadyModel {
     const entry = id === undefined ? this.list()[0] : this.entries.get(id);
     if (!entry) {
       const known = this.list().map((e) => `'${e.id}'`).join(", ");
@@ -78,6 +82,6 @@ export class ModelRegistry {
     if (entry.state === "failed" || !entry.model || !entry.gate) {
       throw new ApiError("model_unavailable", `The model '${entry.id}' failed to load: ${entry.error?.message ?? "unknown error"}`, "model");
     }
-    return entry as ModelEntry & { model: Model; gate: AdmissionGate };
+    return entry as ReadyModel;
   }
 }

@@ -9,11 +9,10 @@
  * value is left in the message as ordinary text.
  */
 import type { ChatMessage, ReasoningEffort } from "../chat/types.js";
+import { REASONING_EFFORTS } from "../harmony/reasoning.js";
 import { ApiError } from "./errors.js";
 
-export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
-
-const SYSTEM_LINE = /^[ \t]*reasoning[ \t]*:[ \t]*(low|medium|high)[ \t]*$/im;
+const SYSTEM_LINE = new RegExp(`^[ \\t]*reasoning[ \\t]*:[ \\t]*(${REASONING_EFFORTS.join("|")})[ \\t]*$`, "im");
 
 export function parseReasoningEffort(value: unknown, param: string): ReasoningEffort | undefined {
   if (value === undefined || value === null) return undefined;
@@ -22,7 +21,7 @@ export function parseReasoningEffort(value: unknown, param: string): ReasoningEf
   }
   throw new ApiError(
     "invalid_reasoning_effort",
-    `Invalid value for '${param}': expected one of 'low', 'medium', 'high', but got ${JSON.stringify(value)}.`,
+    `Invalid value for '${param}': expected one of ${REASONING_EFFORTS.map((e) => `'${e}'`).join(", ")}, but got ${JSON.stringify(value)}.`,
     param,
   );
 }

@@ -80,16 +80,6 @@ export function optionalInteger(value: unknown, param: string, min: number, max 
   return value;
 }
 
-/** One of `allowed`, or undefined when absent. */
-export function optionalEnum<T extends string>(value: unknown, param: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw typeError(param, "a string", value);
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ApiError("invalid_value", `Invalid value for '${param}': expected one of ${allowed.map((a) => `'${a}'`).join(", ")}, but got '${value}'.`, param);
-  }
-  return value as T;
-}
-
 /** `stop`: a string or an array of up to 4 strings (OpenAI's limit). */
 export function optionalStop(value: unknown, param: string): string[] | undefined {
   if (value === undefined || value === null) return undefined;

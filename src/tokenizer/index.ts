@@ -15,6 +15,7 @@ import { Tokenizer } from "./tokenizer.js";
 
 export { Tokenizer, type TokenizerVocab } from "./tokenizer.js";
 export type { StreamDecoder } from "./stream-decoder.js";
+export { FIRST_SPECIAL_ID, HARMONY_VOCAB_SIZE, HarmonyToken, specialTokenName } from "./special-tokens.js";
 
 /**
  * Reads `tokenizer.ggml.tokens` and `tokenizer.ggml.token_type` from the GGUF at `ggufPath` (metadata only, no

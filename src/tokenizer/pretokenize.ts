@@ -17,7 +17,7 @@ const LEAD = String.raw`[^\r\n\p{L}\p{N}]`;
 const CONTRACTION = String.raw`(?:'[sS\u017F]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])`;
 
 /** The pattern source; one alternative per line of tiktoken's definition, in the same order. */
-export const O200K_PATTERN_SOURCE = [
+const O200K_PATTERN_SOURCE = [
   String.raw`${LEAD}?${UPPER}*${LOWER}+${CONTRACTION}?`,
   String.raw`${LEAD}?${UPPER}+${LOWER}*${CONTRACTION}?`,
   String.raw`\p{N}{1,3}`,

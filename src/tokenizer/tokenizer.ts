@@ -5,6 +5,7 @@ import { PieceCache } from "./piece-cache.js";
 import { createPretokenizer } from "./pretokenize.js";
 import { NOT_A_TOKEN, RankTable } from "./rank-table.js";
 import { createStreamDecoder, type StreamDecoder } from "./stream-decoder.js";
+import { LlamaTokenType } from "./token-type.js";
 
 /** A vocabulary as a GGUF stores it (`tokenizer.ggml.tokens` and, optionally, `tokenizer.ggml.token_type`). */
 export interface TokenizerVocab {
@@ -17,8 +18,6 @@ export interface TokenizerVocab {
   tokenTypes?: readonly number[];
 }
 
-const TOKEN_TYPE_CONTROL = 3;
-const TOKEN_TYPE_USER_DEFINED = 4;
 const SPECIAL_SHAPE = /^<\|[^]*\|>$/;
 /** Distinct pieces per cache generation (so 50k to 100k recently used pieces are remembered). */
 const PIECE_CACHE_GENERATION = 50_000;
@@ -63,7 +62,7 @@ export class Tokenizer {
       const text = tokens[id]!;
       const type = tokenTypes?.[id];
       const special =
-        type === undefined ? SPECIAL_SHAPE.test(text) : type === TOKEN_TYPE_CONTROL || type === TOKEN_TYPE_USER_DEFINED;
+        type === undefined ? SPECIAL_SHAPE.test(text) : type === LlamaTokenType.control || type === LlamaTokenType.userDefined;
       let binary: string | undefined;
       if (special) {
         this.specialFlags[id] = 1;

@@ -11,6 +11,9 @@ import { mergeBoundaries } from "./bpe.js";
 import { bytesToByteLevel } from "./byte-level.js";
 import { RankTable } from "./rank-table.js";
 import { FIRST_SPECIAL_ID, HARMONY_VOCAB_SIZE, specialTokenName } from "./special-tokens.js";
+import { LlamaTokenType } from "./token-type.js";
+
+export { LlamaTokenType };
 
 /** The vocabulary arrays of a gpt-oss GGUF. */
 export interface HarmonyVocab {
@@ -21,12 +24,6 @@ export interface HarmonyVocab {
   /** BPE merges in priority order, `"A B"` with A and B byte-level strings. One per multi-byte rank. */
   merges: string[];
 }
-
-/** llama.cpp `llama_token_type` values (include/llama.h) used in `tokenizer.ggml.token_type`. */
-export const LlamaTokenType = {
-  normal: 1,
-  control: 3,
-} as const;
 
 /** Decodes js-tiktoken's compact rank format: lines of `name firstRank base64Token base64Token …`. */
 function decodeRanks(compact: string, rankCount: number): Buffer[] {

@@ -139,6 +139,10 @@ export class ScriptedContext implements NativeContext {
   }
 
   createSampler(options: NativeSamplerOptions): NativeSampler {
+    // Like llama.cpp, refuse a grammar without a root rule (the only parse check this stand-in makes).
+    if (options.grammar !== undefined && !/^root ::=/m.test(options.grammar)) {
+      throw Object.assign(new Error("scripted: the GBNF grammar has no root rule"), { code: "ERR_GRAMMAR_INVALID" });
+    }
     const sampler = new ScriptedSampler(options);
     this.samplers.push(sampler);
     return sampler;

@@ -122,6 +122,25 @@ describe("errors, cancellation and reuse", () => {
     });
   });
 
+  it("refuses a responseFormat that is not an object with the uniform message", async () => {
+    const { model } = await modelWith(() => [ANSWER]);
+    await expect(model.chat(user("x"), { responseFormat: null as never })).rejects.toThrow(
+      "Expected object for responseFormat but received null of type null",
+    );
+  });
+
+  it("refuses a grammar that does not parse before any work, not after the analysis", async () => {
+    const { model, context } = await modelWith(() => [ANSWER]);
+    const events: StreamEvent[] = [];
+    const error = await (async () => {
+      for await (const event of model.stream(user("x"), { grammar: 'answer ::= "yes"', maxTokens: 100 })) events.push(event);
+    })().catch((e) => e);
+    expect(hasCode(error, "ERR_GRAMMAR_INVALID")).toBe(true);
+    expect(events).toEqual([]);
+    expect(context.batches).toHaveLength(0);
+    expect(context.samplers.every((s) => s.disposed)).toBe(true);
+  });
+
   it("refuses a prompt plus maxTokens beyond a slot before any work", async () => {
     const { model, context } = await modelWith(() => [ANSWER], { contextSize: 512, sequences: 2 });
     const error = await model.chat(user("Hi"), { maxTokens: 250 }).catch((e) => e);

@@ -217,7 +217,8 @@ describe("JSON schema → GBNF", () => {
   });
 
   it("rejects schemas it cannot enforce with ERR_SCHEMA_INVALID", () => {
-    for (const schema of [{ not: {} }, { type: "object", if: {} }, { allOf: [{}, {}] }, { $ref: "http://x/y" }, { type: "text" }, { type: "string", $ref: "#" }]) {
+    const inverted = [{ type: "string", minLength: 5, maxLength: 2 }, { type: "array", minItems: 3, maxItems: 1 }];
+    for (const schema of [{ not: {} }, { type: "object", if: {} }, { allOf: [{}, {}] }, { $ref: "http://x/y" }, { type: "text" }, { type: "string", $ref: "#" }, ...inverted]) {
       let error: unknown;
       try {
         jsonSchemaToGrammar(schema);

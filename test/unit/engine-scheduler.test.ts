@@ -202,6 +202,18 @@ describe("Engine limits and cancellation", () => {
     expect(policy.tokens).toEqual(derivedReply([3]));
   });
 
+  it("a native KV call that throws fails the waiting requests instead of leaving them hanging", async () => {
+    class BrokenCache extends ScriptedContext {
+      override kvRemove(): boolean {
+        throw Object.assign(new Error("scripted KV failure"), { code: "ERR_DECODE_FAILED" });
+      }
+    }
+    const engine = new Engine(new BrokenCache({ sequences: 1, script: () => FILLER }), { maxQueue: 8 });
+    const outcomes = await Promise.allSettled([1, 2].map((token) => engine.generate(request([token], new RecordingPolicy()))));
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ status: "rejected", reason: { message: "scripted KV failure" } });
+    expect(engine.stats()).toMatchObject({ activeRequests: 0, queuedRequests: 0 });
+  });
+
   it("dispose ends running and queued requests as cancelled", async () => {
     const { engine } = setup({ sequences: 1, script: () => FILLER, decodeDelayMs: 1 });
     const running = engine.generate(request([1], new RecordingPolicy(), { maxTokens: 1000 }));
@@ -211,6 +223,19 @@ describe("Engine limits and cancellation", () => {
     await expect(running).resolves.toMatchObject({ finishReason: "cancelled" });
     await expect(queued).resolves.toMatchObject({ finishReason: "cancelled" });
     await expect(engine.generate(request([3], new RecordingPolicy()))).rejects.toMatchObject({ code: "ERR_DISPOSED" });
+  });
+});
+
+describe("Engine grammar check", () => {
+  it("refuses an inverted repetition before the native parser sees it, and frees the parsed sampler otherwise", () => {
+    const { context, engine } = setup();
+    for (const grammar of ['root ::= "a"{5,2}', 'root ::= x\nx ::= [a-z]{ 3 , 1 }']) {
+      expect(() => engine.checkGrammar(grammar, greedy), grammar).toThrow(expect.objectContaining({ code: "ERR_GRAMMAR_INVALID" }));
+    }
+    expect(context.samplers).toHaveLength(0);
+    // The same characters inside a literal, a character class or a comment are no repetition.
+    engine.checkGrammar('root ::= "{5,2}" [{5,2}] "a"{2,5} # {5,2}\n', greedy);
+    expect(context.samplers.map((s) => s.disposed)).toEqual([true]);
   });
 });
 

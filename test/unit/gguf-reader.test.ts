@@ -176,6 +176,9 @@ describe("readGguf rejects bad files with ERR_GGUF_INVALID", () => {
   it("a string length beyond the file", async () => {
     const path = await mutatedSample("string", (b) => void b.writeBigUInt64LE(2n ** 62n, stringOffset(b, "test.string")));
     await expectInvalid(path, /has length \d+, more than/);
+    // An element of a string array (key, value type, item type, count, then "a" and the second length prefix).
+    const element = await mutatedSample("string-element", (b) => void b.writeBigUInt64LE(2n ** 40n, b.indexOf(Buffer.from("test.strings")) + 12 + 4 + 4 + 8 + 8 + 1));
+    await expectInvalid(element, /test\.strings"\[1\] has length 1099511627776, more than/);
   });
   it("an array longer than maxArrayLength or than the file can hold", async () => {
     const path = await mutatedSample("array", () => undefined);

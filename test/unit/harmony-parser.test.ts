@@ -134,6 +134,14 @@ describe("harmony stream parser: shapes models emit", () => {
     expect(parse(`<|channel|>final ${"word ".repeat(10)}`, { maxHeaderTokens: 20 }).content).toBe(`${"word ".repeat(10)}`);
   });
 
+  it("header special tokens count toward maxHeaderTokens, so a run of them cannot grow the header without bound", () => {
+    const result = parse(`${"<|channel|>".repeat(10)}hi<|return|>`, { maxHeaderTokens: 4 });
+    expect(result.messages).toHaveLength(1);
+    expect(result.messages[0]).toMatchObject({ headerComplete: false, content: "hi", endReason: "return" });
+    expect(result.content).toBe("hi");
+    expect(result.droppedTokens).toBe(5); // the 5th <|channel|> ends the header; the rest are misplaced in content
+  });
+
   it("drops unknown special tokens inside content and reports them, never as text", () => {
     const events = stream(ids("<|channel|>final<|message|>Hel<|reserved_200010|>lo<|channel|><|startoftext|><|message|>!<|return|>"));
     const dropped = events.filter((e) => e.type === "dropped_token");

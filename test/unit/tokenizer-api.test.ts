@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GptOssError } from "../../src/errors.js";
 import { gguf, GgufValueType, writeGguf } from "../../src/gguf/index.js";
 import { BYTE_TO_CHAR } from "../../src/tokenizer/byte-level.js";
-import { loadTokenizer, Tokenizer } from "../../src/tokenizer/index.js";
-import { HarmonyToken } from "../../src/tokenizer/special-tokens.js";
+import { HarmonyToken, loadTokenizer, Tokenizer } from "../../src/tokenizer/index.js";
 import { buildHarmonyVocab } from "../../src/tokenizer/vocab.js";
 
 const byteLevel = (text: string): string => [...Buffer.from(text)].map((b) => BYTE_TO_CHAR[b]!).join("");

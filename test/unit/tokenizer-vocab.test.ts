@@ -32,7 +32,7 @@ describe("buildHarmonyVocab", () => {
   it("has 201088 tokens: o200k_base ranks as normal tokens, then the harmony specials as control tokens", () => {
     expect(vocab.tokens).toHaveLength(HARMONY_VOCAB_SIZE);
     expect(vocab.tokenTypes).toHaveLength(HARMONY_VOCAB_SIZE);
-    expect(LlamaTokenType).toEqual({ normal: 1, control: 3 }); // llama.h LLAMA_TOKEN_TYPE_NORMAL / _CONTROL
+    expect(LlamaTokenType).toEqual({ normal: 1, control: 3, userDefined: 4 }); // llama.h LLAMA_TOKEN_TYPE_NORMAL / _CONTROL / _USER_DEFINED
     for (let id = 0; id < FIRST_SPECIAL_ID; id++) {
       if (vocab.tokenTypes[id] !== LlamaTokenType.normal) expect.fail(`token ${id} has type ${vocab.tokenTypes[id]}`);
     }

@@ -32,7 +32,7 @@ export interface ResponseHeader {
   echo: { tools: unknown[]; toolChoice: unknown; textFormat: unknown; maxOutputTokens: number | null; metadata: unknown };
 }
 
-export const newItemId = (prefix: string): string => `${prefix}_${randomBytes(12).toString("hex")}`;
+const newItemId = (prefix: string): string => `${prefix}_${randomBytes(12).toString("hex")}`;
 
 export class ResponseBuilder {
   readonly id = newItemId("resp");
@@ -62,11 +62,11 @@ export class ResponseBuilder {
     this.send("response.in_progress", { response: this.snapshot("in_progress") });
   }
 
-  /** Feeds one library event; `excludeReasoning` drops chain-of-thought items. */
-  push(event: StreamEvent, excludeReasoning = false): void {
+  /** Feeds one library event. */
+  push(event: StreamEvent): void {
     switch (event.type) {
       case "reasoning": {
-        if (excludeReasoning || event.delta === "") return;
+        if (event.delta === "") return;
         const item = this.current?.type === "reasoning" ? this.current : this.open({ type: "reasoning", id: newItemId("rs"), summary: [], content: [] });
         if (item.content.length === 0) {
           item.content.push({ type: "reasoning_text", text: "" });

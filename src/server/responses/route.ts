@@ -1,10 +1,9 @@
 /** POST /v1/responses (JSON and SSE) with `previous_response_id` conversations. */
 import type { FastifyInstance } from "fastify";
-import type { ChatMessage, ChatResult } from "../../chat/types.js";
+import type { ChatMessage, ChatResult, StreamEvent } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, toApiError } from "../errors.js";
-import { generate, startStream } from "../generation.js";
-import { openSse } from "../sse.js";
+import { generate, streamGeneration } from "../generation.js";
 import { ResponseBuilder, type ResponseHeader } from "./output.js";
 import { parseResponsesRequest } from "./request.js";
 
@@ -53,51 +52,32 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       store: parsed.store,
       echo: parsed.echo,
     };
-    const generation = { registry: ctx.registry, metrics: ctx.metrics, modelId: entry.id, messages, options: parsed.options, signal, startedAt };
-    const remember = (builder: ResponseBuilder, result: ChatResult) => {
-      if (parsed.store) ctx.responseStore.set(builder.id, { messages: [...messages, assistantTurnOf(result)] });
+    const generation = { entry, metrics: ctx.metrics, messages, options: parsed.options, signal, startedAt };
+    /** Feeds an event to the response; the finished turn is stored for `previous_response_id`. */
+    const record = (builder: ResponseBuilder, event: StreamEvent) => {
+      builder.push(event);
+      if (event.type === "done" && parsed.store) {
+        ctx.responseStore.set(builder.id, { messages: [...messages, assistantTurnOf(event.result)] });
+      }
     };
 
     if (!parsed.stream) {
       const builder = new ResponseBuilder(header);
       try {
-        for await (const event of generate(generation)) {
-          builder.push(event);
-          if (event.type === "done") remember(builder, event.result);
-        }
+        for await (const event of generate(generation)) record(builder, event);
       } catch (error) {
         throw toApiError(error, PARAM_HINTS);
       }
       return builder.snapshot();
     }
 
-    const { first, rest } = await startStream(generation).catch((error: unknown) => {
-      throw toApiError(error, PARAM_HINTS);
+    return streamGeneration(reply, generation, PARAM_HINTS, (sse) => {
+      const builder = new ResponseBuilder(header, (event) => sse.send(event, event.type));
+      builder.start();
+      return {
+        event: (event) => record(builder, event),
+        error: (apiError) => builder.fail(apiError.toBody().error),
+      };
     });
-    const sse = openSse(reply);
-    const builder = new ResponseBuilder(header, (event) => sse.send(event, event.type));
-    builder.start();
-    try {
-      for (let event = first; ; ) {
-        builder.push(event);
-        if (event.type === "done") {
-          remember(builder, event.result);
-          break;
-        }
-        const next = await rest.next();
-        if (next.done) break;
-        event = next.value;
-      }
-    } catch (error) {
-      if (!signal.aborted) {
-        const apiError = error instanceof ApiError ? error : toApiError(error, PARAM_HINTS);
-        if (apiError.status >= 500) request.log.error({ err: error }, "generation failed mid-stream");
-        builder.fail(apiError.toBody().error);
-      }
-    } finally {
-      await rest.return(undefined);
-      sse.end();
-    }
-    return reply;
   });
 }
