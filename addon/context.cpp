@@ -60,6 +60,7 @@ static size_t KvBytes(const llama_model* model, uint32_t nCtx, ggml_type typeK, 
 void ContextWrap::Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, ggml_type typeK,
                          ggml_type typeV) {
   context_ = context;
+  computeThread_ = std::make_unique<ComputeThread>();
   model_ = model;
   modelRef_ = Napi::Persistent(modelObject);
   batchCapacity_ = static_cast<int32_t>(llama_n_batch(context));
@@ -78,6 +79,7 @@ void ContextWrap::FreeNative() {
   std::vector<SamplerWrap*> samplers(samplers_.begin(), samplers_.end());
   for (SamplerWrap* sampler : samplers) sampler->Dispose();
   samplers_.clear();
+  computeThread_.reset();  // idle: FreeNative never runs while a decode is in flight
   llama_batch_free(batch_);
   batch_ = {};
   llama_free(context_);

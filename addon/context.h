@@ -3,8 +3,10 @@
 
 #include <napi.h>
 
+#include <memory>
 #include <set>
 
+#include "compute-thread.h"
 #include "llama.h"
 
 namespace gpt_oss {
@@ -30,6 +32,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   // Takes ownership of `context` created for `model` (its JS object is kept alive by this context).
   void Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, ggml_type typeK, ggml_type typeV);
   void OnDecodeDone();
+  // Runs a decode step on this context's own thread (see compute-thread.h).
+  void RunOnComputeThread(const std::function<void()>& job) { computeThread_->Run(job); }
   // Marks a decode as running (set by Decode before queueing the worker).
   void BeginDecode() { RefreshCellsUsed(); busy_ = true; }
 
@@ -54,6 +58,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   void RefreshCellsUsed();
 
   llama_context* context_ = nullptr;
+  std::unique_ptr<ComputeThread> computeThread_;
   ModelWrap* model_ = nullptr;
   Napi::ObjectReference modelRef_;
   llama_batch batch_{};

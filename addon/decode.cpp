@@ -33,6 +33,38 @@ class DecodeWorker : public PromiseWorker {
   void SetBatch(const llama_batch& batch) { batch_ = batch; }
 
   void Run() override {
+    context_->RunOnComputeThread([this] { Step(); });
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Finish();
+    Napi::Object result = Napi::Object::New(env);
+    Napi::Int32Array sampled = Napi::Int32Array::New(env, sampled_.size());
+    std::copy(sampled_.begin(), sampled_.end(), sampled.Data());
+    result.Set("sampled", sampled);
+    if (topN_ > 0) {
+      Napi::Float32Array sampledLogprobs = Napi::Float32Array::New(env, sampledLogprobs_.size());
+      std::copy(sampledLogprobs_.begin(), sampledLogprobs_.end(), sampledLogprobs.Data());
+      Napi::Int32Array topTokens = Napi::Int32Array::New(env, topTokens_.size());
+      std::copy(topTokens_.begin(), topTokens_.end(), topTokens.Data());
+      Napi::Float32Array topLogprobs = Napi::Float32Array::New(env, topLogprobs_.size());
+      std::copy(topLogprobs_.begin(), topLogprobs_.end(), topLogprobs.Data());
+      result.Set("sampledLogprobs", sampledLogprobs);
+      result.Set("topTokens", topTokens);
+      result.Set("topLogprobs", topLogprobs);
+    }
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    Finish();
+    PromiseWorker::OnError(error);
+  }
+
+ private:
+  // Decodes the batch and samples every requested index (on the context's compute thread).
+  void Step() {
     llama_batch view = batch_;
     view.n_tokens = nTokens_;
     TakeLastLlamaError();
@@ -72,33 +104,7 @@ class DecodeWorker : public PromiseWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    Finish();
-    Napi::Object result = Napi::Object::New(env);
-    Napi::Int32Array sampled = Napi::Int32Array::New(env, sampled_.size());
-    std::copy(sampled_.begin(), sampled_.end(), sampled.Data());
-    result.Set("sampled", sampled);
-    if (topN_ > 0) {
-      Napi::Float32Array sampledLogprobs = Napi::Float32Array::New(env, sampledLogprobs_.size());
-      std::copy(sampledLogprobs_.begin(), sampledLogprobs_.end(), sampledLogprobs.Data());
-      Napi::Int32Array topTokens = Napi::Int32Array::New(env, topTokens_.size());
-      std::copy(topTokens_.begin(), topTokens_.end(), topTokens.Data());
-      Napi::Float32Array topLogprobs = Napi::Float32Array::New(env, topLogprobs_.size());
-      std::copy(topLogprobs_.begin(), topLogprobs_.end(), topLogprobs.Data());
-      result.Set("sampledLogprobs", sampledLogprobs);
-      result.Set("topTokens", topTokens);
-      result.Set("topLogprobs", topLogprobs);
-    }
-    deferred_.Resolve(result);
-  }
 
-  void OnError(const Napi::Error& error) override {
-    Finish();
-    PromiseWorker::OnError(error);
-  }
-
- private:
   void Finish() {
     for (SamplerWrap* sampler : samplers_) sampler->Release();
     context_->OnDecodeDone();

@@ -107,6 +107,7 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
   wrap->grammar_ = grammar;
   wrap->nVocab_ = nVocab;
   wrap->greedy_ = temperature <= 0.0;
+  wrap->plainGreedy_ = wrap->greedy_ && biases.empty() && llama_sampler_chain_n(chain) == 1;
   context->AddSampler(wrap);
   return object;
 }
@@ -160,13 +161,29 @@ llama_token SamplerWrap::SampleUnderGrammar(const float* logits) {
 }
 
 llama_token SamplerWrap::SampleAndAccept(const float* logits) {
-  FillCandidates(logits);
-  llama_token_data_array all{candidates_.data(), candidates_.size(), -1, false};
-  llama_sampler_apply(chain_, &all);
-  llama_token token = all.data[all.selected].id;
+  llama_token token;
+  llama_token_data_array all{candidates_.data(), 0, -1, false};
+  if (plainGreedy_) {
+    // Nothing reshapes the logits: a direct argmax (first maximum, as llama.cpp's greedy sampler) is 3x cheaper
+    // than building the 201k-entry candidate array.
+    token = static_cast<llama_token>(std::max_element(logits, logits + nVocab_) - logits);
+  } else {
+    FillCandidates(logits);
+    all = llama_token_data_array{candidates_.data(), candidates_.size(), -1, false};
+    llama_sampler_apply(chain_, &all);
+    token = all.data[all.selected].id;
+  }
   // Most picks of a trained model already satisfy the grammar: check the one token first.
   if (grammar_ != nullptr && !GrammarAllows(token)) {
-    token = greedy_ ? GreedyUnderGrammar(all) : SampleUnderGrammar(logits);
+    if (greedy_) {
+      if (all.size == 0) {
+        FillCandidates(logits);
+        all = llama_token_data_array{candidates_.data(), candidates_.size(), -1, false};
+      }
+      token = GreedyUnderGrammar(all);
+    } else {
+      token = SampleUnderGrammar(logits);
+    }
   }
   if (grammar_ != nullptr) llama_sampler_accept(grammar_, token);
   llama_sampler_accept(chain_, token);

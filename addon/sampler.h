@@ -48,6 +48,7 @@ class SamplerWrap : public Napi::ObjectWrap<SamplerWrap> {
   llama_sampler* grammar_ = nullptr;  // checked after the pick; applied to all candidates only on rejection
   int32_t nVocab_ = 0;
   bool greedy_ = false;
+  bool plainGreedy_ = false;  // the chain is the greedy pick alone (no bias, no penalties)
   std::vector<llama_token_data> candidates_;
   int inUse_ = 0;
   bool disposed_ = false;
