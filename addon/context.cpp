@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "ggml-cpu.h"
 #include "common.h"
 #include "model.h"
 #include "sampler.h"
@@ -57,9 +58,38 @@ static size_t KvBytes(const llama_model* model, uint32_t nCtx, ggml_type typeK, 
   return static_cast<size_t>(perToken * llama_model_n_layer(model) * nCtx);
 }
 
-void ContextWrap::Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, ggml_type typeK,
-                         ggml_type typeV) {
+namespace {
+using ThreadpoolNew = ggml_threadpool* (*)(ggml_threadpool_params*);
+using ThreadpoolFree = void (*)(ggml_threadpool*);
+
+// The CPU backend is a dynamically loaded module: its thread-pool functions are looked up through the registry.
+template <typename Fn>
+Fn CpuBackendFunction(const char* name) {
+  ggml_backend_reg_t cpu = ggml_backend_reg_by_name("CPU");
+  return cpu == nullptr ? nullptr : reinterpret_cast<Fn>(ggml_backend_reg_get_proc_address(cpu, name));
+}
+
+ggml_threadpool* NewThreadpool(int32_t threads) {
+  static const ThreadpoolNew create = CpuBackendFunction<ThreadpoolNew>("ggml_threadpool_new");
+  if (create == nullptr) return nullptr;
+  ggml_threadpool_params params = ggml_threadpool_params_default(threads);
+  return create(&params);
+}
+
+void FreeThreadpool(ggml_threadpool* pool) {
+  static const ThreadpoolFree release = CpuBackendFunction<ThreadpoolFree>("ggml_threadpool_free");
+  if (pool != nullptr && release != nullptr) release(pool);
+}
+}  // namespace
+
+void ContextWrap::Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject,
+                         const llama_context_params& params) {
+  const ggml_type typeK = params.type_k;
+  const ggml_type typeV = params.type_v;
   context_ = context;
+  threadpool_ = NewThreadpool(params.n_threads);
+  threadpoolBatch_ = params.n_threads_batch == params.n_threads ? nullptr : NewThreadpool(params.n_threads_batch);
+  if (threadpool_ != nullptr) llama_attach_threadpool(context_, threadpool_, threadpoolBatch_);
   computeThread_ = std::make_unique<ComputeThread>();
   model_ = model;
   modelRef_ = Napi::Persistent(modelObject);
@@ -84,6 +114,9 @@ void ContextWrap::FreeNative() {
   batch_ = {};
   llama_free(context_);
   context_ = nullptr;
+  FreeThreadpool(threadpool_);
+  FreeThreadpool(threadpoolBatch_);
+  threadpool_ = threadpoolBatch_ = nullptr;
   if (model_ != nullptr) {
     model_->OnContextFreed(this);
     model_ = nullptr;
@@ -250,7 +283,7 @@ class CreateContextWorker : public PromiseWorker {
     }
     Napi::Object object = GetAddonData(env)->contextConstructor.New({ConstructToken(env)});
     ContextWrap* wrap = Napi::ObjectWrap<ContextWrap>::Unwrap(object);
-    wrap->Attach(context_, model_, modelRef_.Value(), params_.type_k, params_.type_v);
+    wrap->Attach(context_, model_, modelRef_.Value(), params_);
     model_->EndContextCreation();
     deferred_.Resolve(object);
   }

@@ -30,7 +30,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   void RemoveSampler(SamplerWrap* sampler) { samplers_.erase(sampler); }
 
   // Takes ownership of `context` created for `model` (its JS object is kept alive by this context).
-  void Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, ggml_type typeK, ggml_type typeV);
+  void Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, const llama_context_params& params);
   void OnDecodeDone();
   // Runs a decode step on this context's own thread (see compute-thread.h).
   void RunOnComputeThread(const std::function<void()>& job) { computeThread_->Run(job); }
@@ -59,6 +59,9 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
 
   llama_context* context_ = nullptr;
   std::unique_ptr<ComputeThread> computeThread_;
+  // Persistent CPU thread pools (as llama.cpp's tools attach), instead of one built per graph computation.
+  ggml_threadpool* threadpool_ = nullptr;
+  ggml_threadpool* threadpoolBatch_ = nullptr;
   ModelWrap* model_ = nullptr;
   Napi::ObjectReference modelRef_;
   llama_batch batch_{};
