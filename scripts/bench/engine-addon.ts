@@ -1,0 +1,81 @@
+// This package's addon under the llama-bench protocol: a prefill test (one decode() of the whole prompt on an
+// empty cache, the last token sampled) and a decode test (`gen` single-token decode() calls from an empty
+// cache, each feeding back the greedy pick), each repeated `reps` times after one warmup run.
+import { loadNative } from "../../src/native/index.js";
+import type { NativeContext, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
+import { nowNs, throughputFromDurations, type BenchSettings, type EngineResult } from "./types.js";
+
+const GREEDY: NativeSamplerOptions = {
+  temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1,
+  repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 0, logitBias: [],
+};
+const LOG_ERRORS_ONLY = 3;
+
+async function prefill(context: NativeContext, sampler: NativeSampler, tokens: readonly number[]): Promise<number> {
+  context.kvClear();
+  const started = nowNs();
+  await context.decode({
+    tokens: Int32Array.from(tokens),
+    positions: Int32Array.from(tokens, (_, i) => i),
+    sequenceIds: new Int32Array(tokens.length),
+    sampleIndices: Int32Array.of(tokens.length - 1),
+    samplers: [sampler],
+  });
+  return nowNs() - started;
+}
+
+async function generate(context: NativeContext, sampler: NativeSampler, first: number, count: number): Promise<number> {
+  context.kvClear();
+  const token = Int32Array.of(first);
+  const position = Int32Array.of(0);
+  const sequence = Int32Array.of(0);
+  const sampleIndex = Int32Array.of(0);
+  const started = nowNs();
+  for (let i = 0; i < count; i++) {
+    position[0] = i;
+    const { sampled } = await context.decode({ tokens: token, positions: position, sequenceIds: sequence, sampleIndices: sampleIndex, samplers: [sampler] });
+    token[0] = sampled[0]!;
+  }
+  return nowNs() - started;
+}
+
+/** Runs both tests on the addon; the model is loaded and freed inside. */
+export async function benchAddon(settings: BenchSettings): Promise<EngineResult> {
+  const addon = loadNative();
+  addon.setLogLevel(LOG_ERRORS_ONLY);
+  const model = await addon.loadModel(settings.modelPath, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+  try {
+    const context = await model.createContext({
+      contextSize: settings.prompt + settings.gen,
+      batchSize: settings.batchSize,
+      ubatchSize: settings.ubatchSize,
+      sequences: 1,
+      threads: settings.threads,
+      threadsBatch: settings.threads,
+      flashAttention: settings.flashAttention,
+      cacheTypeK: "f16",
+      cacheTypeV: "f16",
+      swaFull: false, // as llama-bench: sliding-window layers keep only their window
+    });
+    const sampler = context.createSampler(GREEDY);
+    const prompt = settings.promptTokens.slice(0, settings.prompt);
+    const first = settings.promptTokens[0]!;
+
+    await prefill(context, sampler, prompt); // warmup, as llama-bench
+    await generate(context, sampler, first, 1);
+    const prefillNs: number[] = [];
+    for (let rep = 0; rep < settings.reps; rep++) prefillNs.push(await prefill(context, sampler, prompt));
+    const decodeNs: number[] = [];
+    for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(context, sampler, first, settings.gen));
+
+    const { addon: version, llamaCppCommit } = addon.versions();
+    return {
+      engine: "gpt-oss-node (addon)",
+      version: `${version} (llama.cpp ${llamaCppCommit.slice(0, 7)})`,
+      prefill: throughputFromDurations(prompt.length, prefillNs),
+      decode: throughputFromDurations(settings.gen, decodeNs),
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,112 @@
+// What the benchmark prints: machine facts and one table of engines with their ratios to llama-bench.
+import { readFileSync, statSync } from "node:fs";
+import { cpus, loadavg, release } from "node:os";
+import { basename, join } from "node:path";
+import { PACKAGE_ROOT } from "../../src/native/index.js";
+import { LLAMA_BENCH_ENGINE } from "./llama-bench.js";
+import type { BenchSettings, EngineResult, Throughput } from "./types.js";
+
+export interface MachineInfo {
+  cpu: string;
+  logicalCores: number;
+  os: string;
+  node: string;
+  /** llama.cpp commit pinned in vendor/pin.json. */
+  llamaCppCommit: string;
+  /** 1-minute load averages when the run started and ended (other work on the machine skews every engine). */
+  loadAverage: { start: number; end: number };
+}
+
+/** An engine's tokens/s over llama-bench's: of the means (avg_ts, the figure that counts) and of the best repetitions. */
+export interface Ratios {
+  prefill: number;
+  decode: number;
+  /** Best repetition over llama-bench's best: on a shared machine other work only ever slows a repetition down. */
+  bestPrefill: number;
+  bestDecode: number;
+}
+
+export interface BenchReport {
+  machine: MachineInfo;
+  settings: Omit<BenchSettings, "promptTokens"> & { rounds: number; modelBytes: number };
+  results: Array<EngineResult & { vsLlamaBench?: Ratios }>;
+}
+
+export function machineInfo(): MachineInfo {
+  const pin = JSON.parse(readFileSync(join(PACKAGE_ROOT, "vendor", "pin.json"), "utf8")) as { commit: string };
+  return {
+    cpu: cpus()[0]?.model ?? "unknown",
+    logicalCores: cpus().length,
+    os: `${process.platform}-${process.arch} ${release()}`,
+    node: process.version,
+    llamaCppCommit: pin.commit,
+    loadAverage: { start: loadavg()[0]!, end: Number.NaN },
+  };
+}
+
+/** Records the load average at the end of the run. */
+export function finishMachineInfo(machine: MachineInfo): MachineInfo {
+  return { ...machine, loadAverage: { ...machine.loadAverage, end: loadavg()[0]! } };
+}
+
+const best = (t: Throughput): number => Math.max(...t.samples);
+
+/** Adds each engine's ratio to llama-bench (when llama-bench ran). */
+export function buildReport(machine: MachineInfo, settings: BenchSettings, rounds: number, results: EngineResult[]): BenchReport {
+  const reference = results.find((r) => r.engine === LLAMA_BENCH_ENGINE);
+  const { promptTokens: _, ...rest } = settings;
+  return {
+    machine,
+    settings: { ...rest, rounds, modelBytes: statSync(settings.modelPath).size },
+    results: results.map((r) => reference
+      ? {
+        ...r,
+        vsLlamaBench: {
+          prefill: r.prefill.avgTokensPerSecond / reference.prefill.avgTokensPerSecond,
+          decode: r.decode.avgTokensPerSecond / reference.decode.avgTokensPerSecond,
+          bestPrefill: best(r.prefill) / best(reference.prefill),
+          bestDecode: best(r.decode) / best(reference.decode),
+        },
+      }
+      : r),
+  };
+}
+
+const rate = (t: Throughput): string =>
+  `${t.avgTokensPerSecond.toFixed(2)} ± ${t.stddevTokensPerSecond.toFixed(2)} (best ${best(t).toFixed(2)})`;
+const ratio = (mean: number | undefined, peak: number | undefined): string =>
+  mean === undefined || peak === undefined ? "-" : `${mean.toFixed(3)}× (best ${peak.toFixed(3)}×)`;
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** The report as text: settings, machine, and the comparison table (markdown). */
+export function formatReport(report: BenchReport): string {
+  const { machine, settings } = report;
+  const gib = (settings.modelBytes / 2 ** 30).toFixed(2);
+  const lines = [
+    `model    ${basename(settings.modelPath)} (${gib} GiB)`,
+    `cpu      ${machine.cpu}, ${machine.logicalCores} logical cores, load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end`,
+    `system   ${machine.os}, Node ${machine.node}, llama.cpp ${machine.llamaCppCommit.slice(0, 12)}`,
+    `settings threads ${settings.threads}, prefill pp${settings.prompt}, decode tg${settings.gen}, ` +
+      `reps ${settings.reps} × rounds ${settings.rounds}, ` +
+      `batch ${settings.batchSize}, ubatch ${settings.ubatchSize}, flash-attn ${settings.flashAttention}, KV f16`,
+    "",
+    table(
+      ["engine", `prefill tok/s (pp${settings.prompt})`, `decode tok/s (tg${settings.gen})`, "prefill vs llama-bench", "decode vs llama-bench"],
+      report.results.map((r) => {
+        const vs = r.vsLlamaBench;
+        return [r.engine, rate(r.prefill), rate(r.decode), ratio(vs?.prefill, vs?.bestPrefill), ratio(vs?.decode, vs?.bestDecode)];
+      }),
+    ),
+    "",
+    "tok/s: mean ± sample stddev over every repetition (llama-bench's avg_ts); ratios: of the means, and of the best",
+    "repetitions (other work on a shared machine only slows repetitions down, so the best ones compare engines too).",
+    ...report.results.map((r) => `${r.engine}: ${r.version}`),
+  ];
+  return lines.join("\n");
+}
