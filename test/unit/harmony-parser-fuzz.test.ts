@@ -18,6 +18,7 @@
  * 6. `parseCompletion` equals the streamed events folded by `HarmonyCompletionCollector`.
  */
 import { describe, expect, it } from "vitest";
+import { byteDecoder as bytes } from "../helpers/byte-decoder.js";
 import {
   HarmonyCompletionCollector,
   type HarmonyParserEvent,
@@ -28,12 +29,6 @@ import {
 } from "../../src/harmony/index.js";
 import { FIRST_SPECIAL_ID, HarmonyToken } from "../../src/tokenizer/special-tokens.js";
 
-const bytes: TokenDecoderSource = {
-  createStreamDecoder() {
-    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-    return { write: (id) => decoder.decode(Uint8Array.of(id), { stream: true }), flush: () => decoder.decode() };
-  },
-};
 const isOrdinary = (id: number): boolean => Number.isInteger(id) && id >= 0 && id < FIRST_SPECIAL_ID;
 const STRUCTURAL = new Set<number>([
   HarmonyToken.start,

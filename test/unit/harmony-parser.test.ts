@@ -1,6 +1,7 @@
 import { Tiktoken } from "js-tiktoken/lite";
 import o200kBase from "js-tiktoken/ranks/o200k_base";
 import { describe, expect, it } from "vitest";
+import { byteDecoder as bytes } from "../helpers/byte-decoder.js";
 import {
   type HarmonyParserEvent,
   type HarmonyParserOptions,
@@ -13,13 +14,6 @@ import {
 } from "../../src/harmony/index.js";
 import { HARMONY_SPECIAL_NAMES } from "../../src/tokenizer/special-tokens.js";
 
-/** Byte-level fake vocabulary: ordinary id N < 256 is the single byte N. Real UTF-8 streaming via TextDecoder. */
-const bytes: TokenDecoderSource = {
-  createStreamDecoder() {
-    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-    return { write: (id) => decoder.decode(Uint8Array.of(id), { stream: true }), flush: () => decoder.decode() };
-  },
-};
 const SPECIAL_IDS = new Map(Object.entries(HARMONY_SPECIAL_NAMES).map(([id, name]) => [name, Number(id)]));
 const utf8 = new TextEncoder();
 
