@@ -4,6 +4,7 @@
  * sequence (sliding-window layers keep the full context so cached prefixes can be reused), start the engine.
  */
 import { availableParallelism } from "node:os";
+import { GPT_OSS_ARCHITECTURE } from "../architecture.js";
 import { GptOssError } from "../errors.js";
 import { Engine } from "../engine/scheduler.js";
 import { readGguf, type GgufFile } from "../gguf/index.js";
@@ -24,7 +25,6 @@ import {
   requireObject,
 } from "./validate.js";
 
-const ARCHITECTURE = "gpt-oss";
 /** Logical batch: the most tokens one decode step carries (prompt chunks included). */
 const BATCH_SIZE = 512;
 const GPU_CHOICES = ["auto", false, "cuda", "vulkan", "metal"] as const;
@@ -74,10 +74,10 @@ function parameterCounts(file: GgufFile): { total: number; experts: number } {
 
 function checkArchitecture(file: GgufFile, path: string): void {
   const architecture = file.metadata["general.architecture"];
-  if (architecture !== ARCHITECTURE) {
+  if (architecture !== GPT_OSS_ARCHITECTURE) {
     throw new GptOssError(
       "ERR_MODEL_UNSUPPORTED",
-      `${path}: general.architecture is ${JSON.stringify(architecture)}; this package runs "${ARCHITECTURE}" models (gpt-oss-20b, gpt-oss-120b).`,
+      `${path}: general.architecture is ${JSON.stringify(architecture)}; this package runs "${GPT_OSS_ARCHITECTURE}" models (gpt-oss-20b, gpt-oss-120b).`,
     );
   }
 }
@@ -150,8 +150,8 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
   }
 
   const { total, experts } = parameterCounts(file);
-  const expertCount = metadataNumber(file, `${ARCHITECTURE}.expert_count`);
-  const expertUsedCount = metadataNumber(file, `${ARCHITECTURE}.expert_used_count`);
+  const expertCount = metadataNumber(file, `${GPT_OSS_ARCHITECTURE}.expert_count`);
+  const expertUsedCount = metadataNumber(file, `${GPT_OSS_ARCHITECTURE}.expert_used_count`);
   const info: ModelInfo = {
     path,
     architecture: nativeModel.info.architecture,

@@ -2,6 +2,9 @@
  * Public types of the library API (load → chat / stream / runTools → dispose).
  * The HTTP server (src/server) is a client of exactly these types.
  */
+import type { GpuChoice } from "../native/devices.js";
+
+export type { GpuChoice };
 
 export type ReasoningEffort = "low" | "medium" | "high";
 
@@ -136,7 +139,7 @@ export interface LoadModelOptions {
   /** CPU threads (default: `os.availableParallelism()`, every logical core). */
   threads?: number;
   /** Default "auto": the best GPU backend present, else CPU. */
-  gpu?: "auto" | false | "cuda" | "vulkan" | "metal";
+  gpu?: GpuChoice;
   /** Most requests waiting for a slot before `ERR_BUSY` (default 64). */
   maxQueue?: number;
   onProgress?: (progress: LoadProgress) => void;
