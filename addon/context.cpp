@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "addon.h"
-#include "ggml-cpu.h"
 #include "common.h"
 #include "model.h"
 #include "sampler.h"
@@ -84,8 +83,6 @@ void FreeThreadpool(ggml_threadpool* pool) {
 
 void ContextWrap::Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject,
                          const llama_context_params& params) {
-  const ggml_type typeK = params.type_k;
-  const ggml_type typeV = params.type_v;
   context_ = context;
   threadpool_ = NewThreadpool(params.n_threads);
   threadpoolBatch_ = params.n_threads_batch == params.n_threads ? nullptr : NewThreadpool(params.n_threads_batch);
@@ -96,7 +93,7 @@ void ContextWrap::Attach(llama_context* context, ModelWrap* model, Napi::Object 
   batchCapacity_ = static_cast<int32_t>(llama_n_batch(context));
   sequences_ = static_cast<int32_t>(llama_n_seq_max(context));
   batch_ = llama_batch_init(batchCapacity_, 0, 1);
-  kvBytes_ = KvBytes(llama_get_model(context), llama_n_ctx(context), typeK, typeV);
+  kvBytes_ = KvBytes(llama_get_model(context), llama_n_ctx(context), params.type_k, params.type_v);
   model->AddContext(this);
 }
 

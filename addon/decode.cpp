@@ -104,7 +104,6 @@ class DecodeWorker : public PromiseWorker {
     }
   }
 
-
   void Finish() {
     for (SamplerWrap* sampler : samplers_) sampler->Release();
     context_->OnDecodeDone();

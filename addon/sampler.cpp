@@ -107,7 +107,7 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
   wrap->grammar_ = grammar;
   wrap->nVocab_ = nVocab;
   wrap->greedy_ = temperature <= 0.0;
-  wrap->plainGreedy_ = wrap->greedy_ && biases.empty() && llama_sampler_chain_n(chain) == 1;
+  wrap->plainGreedy_ = wrap->greedy_ && llama_sampler_chain_n(chain) == 1;  // the greedy pick alone
   context->AddSampler(wrap);
   return object;
 }
