@@ -2,7 +2,7 @@
  * Defaults of the library API: the single source of truth for every default value named in the TSDoc of
  * src/chat/types.ts. The HTTP server has its own overridable copies for request fields.
  */
-import type { ReasoningEffort } from "./types.js";
+import { DEFAULT_REASONING_EFFORT } from "../harmony/conversation.js";
 
 export const DEFAULTS = {
   /** Most generated tokens per request, reasoning included. */
@@ -15,7 +15,7 @@ export const DEFAULTS = {
   minP: 0,
   frequencyPenalty: 0,
   presencePenalty: 0,
-  reasoningEffort: "medium" as ReasoningEffort,
+  reasoningEffort: DEFAULT_REASONING_EFFORT,
   /** Most model rounds of `runTools`. */
   maxRounds: 8,
   /** Context tokens shared by all parallel sequences. */
