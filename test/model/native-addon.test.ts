@@ -13,6 +13,9 @@ import type { NativeContext, NativeModel } from "../../src/native/types.js";
 import { tinyModelPath } from "../helpers/fixture.js";
 import { GREEDY, addon, contextOptions, greedyBatched, greedySolo, loadTiny } from "../helpers/native.js";
 
+/** The built addon file, for code that loads it outside this module (child processes, workers). */
+const addonPath = createRequire(import.meta.url)("node-gyp-build").resolve(process.cwd());
+
 let path: string;
 let model: NativeModel;
 let context: NativeContext;
@@ -331,8 +334,6 @@ describe("lifetimes and errors", () => {
         // exit without disposing: the env cleanup hook frees the model
       })().catch((e) => parentPort.postMessage("error:" + e.code + ":" + e.message));
     `;
-    const { createRequire } = await import("node:module");
-    const addonPath = createRequire(import.meta.url)("node-gyp-build").resolve(process.cwd());
     const worker = new Worker(code, {
       eval: true,
       workerData: { path, addonPath, options: contextOptions({ sequences: 1, contextSize: 256 }), greedy: GREEDY },
@@ -346,7 +347,6 @@ describe("lifetimes and errors", () => {
   });
 });
 
-const addonPath = createRequire(import.meta.url)("node-gyp-build").resolve(process.cwd());
 const LOAD = `const addon = require(${JSON.stringify(addonPath)});
   const load = (p) => addon.loadModel(p, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;`;
 
