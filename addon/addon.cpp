@@ -133,9 +133,7 @@ void CleanupEnv(void* data) {
   for (ModelWrap* model : models) model->Dispose();
 }
 
-}  // namespace
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
+Napi::Object DefineExports(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->modelConstructor = Napi::Persistent(ModelWrap::Define(env));
   data->contextConstructor = Napi::Persistent(ContextWrap::Define(env));
@@ -149,6 +147,22 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setLogLevel", Napi::Function::New(env, SetLogLevel, "setLogLevel"));
   exports.Set("loadModel", Napi::Function::New(env, LoadModelEntry, "loadModel"));
   return exports;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  try {
+    return DefineExports(env, exports);
+  } catch (const Napi::Error& error) {
+    // Rethrown into JS (require() fails with it), unless the env can no longer run JS at all: a worker
+    // terminated while it loads the addon must not take the process down.
+    try {
+      error.ThrowAsJavaScriptException();
+    } catch (const Napi::Error&) {
+    }
+    return exports;
+  }
 }
 
 NODE_API_MODULE(gpt_oss_node, Init)

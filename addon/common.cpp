@@ -69,6 +69,14 @@ void PromiseWorker::Execute() {
   }
 }
 
+void PromiseWorker::OnWorkComplete(Napi::Env env, napi_status status) {
+  try {
+    Napi::AsyncWorker::OnWorkComplete(env, status);  // OnOK or OnError, then deletes this worker
+  } catch (const Napi::Error&) {
+    Destroy();  // the env can no longer run JS: nobody is left to observe the promise
+  }
+}
+
 void PromiseWorker::OnError(const Napi::Error& error) {
   Napi::HandleScope scope(Env());
   deferred_.Reject(CodedError(Env(), code_.c_str(), error.Message()).Value());

@@ -23,11 +23,15 @@ void InstallLogCallback();
 // Base of every asynchronous operation: runs Run() off the JS thread and settles a Promise.
 // Run() reports failure through Fail(code, message); OnOK() must resolve deferred_. No C++ exception
 // escapes into the thread pool (that would terminate the process): Execute() turns it into a rejection.
+// Nor out of the completion: when the env can no longer run JS (its worker thread is being terminated),
+// settling fails and the worker is simply destroyed, so a subclass must hand a native result over only
+// once the JS object that owns it exists, and free anything it still holds in its destructor.
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   explicit PromiseWorker(Napi::Env env, const char* resourceName, const char* failureCode)
       : Napi::AsyncWorker(env, resourceName), deferred_(Napi::Promise::Deferred::New(env)), code_(failureCode) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
+  void OnWorkComplete(Napi::Env env, napi_status status) final;
 
  protected:
   virtual void Run() = 0;

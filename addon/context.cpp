@@ -8,6 +8,7 @@
 
 #include "addon.h"
 #include "common.h"
+#include "decode-step.h"
 #include "model.h"
 #include "sampler.h"
 
@@ -83,13 +84,17 @@ void FreeThreadpool(ggml_threadpool* pool) {
 
 void ContextWrap::Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject,
                          const llama_context_params& params) {
+  // N-API calls (which can throw) first: `context` is owned by this object only from the assignment below.
+  Napi::Env env = modelObject.Env();
+  modelRef_ = Napi::Persistent(modelObject);
+  decodeSignal_ = DecodeSignal::New(env, "gpt_oss.decode", 0, 1, this);
+  decodeSignal_.Unref(env);
   context_ = context;
   threadpool_ = NewThreadpool(params.n_threads);
   threadpoolBatch_ = params.n_threads_batch == params.n_threads ? nullptr : NewThreadpool(params.n_threads_batch);
   if (threadpool_ != nullptr) llama_attach_threadpool(context_, threadpool_, threadpoolBatch_);
   computeThread_ = std::make_unique<ComputeThread>();
   model_ = model;
-  modelRef_ = Napi::Persistent(modelObject);
   batchCapacity_ = static_cast<int32_t>(llama_n_batch(context));
   sequences_ = static_cast<int32_t>(llama_n_seq_max(context));
   batch_ = llama_batch_init(batchCapacity_, 0, 1);
@@ -106,7 +111,8 @@ void ContextWrap::FreeNative() {
   std::vector<SamplerWrap*> samplers(samplers_.begin(), samplers_.end());
   for (SamplerWrap* sampler : samplers) sampler->Dispose();
   samplers_.clear();
-  computeThread_.reset();  // idle: FreeNative never runs while a decode is in flight
+  computeThread_.reset();  // lets a step still running (env teardown) finish first
+  decodeSignal_.Release();
   llama_batch_free(batch_);
   batch_ = {};
   llama_free(context_);
@@ -127,9 +133,49 @@ void ContextWrap::Dispose() {
   if (!busy_) FreeNative();
 }
 
-void ContextWrap::OnDecodeDone() {
+Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeStep> step,
+                                     const std::vector<Napi::Object>& samplerObjects) {
+  Napi::Env env = self.Env();
+  RefreshCellsUsed();  // memoryUsage() reports this figure while the cache belongs to the compute thread
+  for (SamplerWrap* sampler : step->samplers()) sampler->Retain();
+  for (const Napi::Object& object : samplerObjects) samplerRefs_.push_back(Napi::Persistent(object));
+  selfRef_ = Napi::Persistent(self);
+  pending_ = Napi::Promise::Deferred::New(env);
+  step_ = std::move(step);
+  busy_ = true;
+  decodeSignal_.Ref(env);
+  computeThread_->Post([this] {
+    step_->Run();
+    decodeSignal_.NonBlockingCall(step_.get());  // napi_closing during env teardown: nothing to deliver to
+  });
+  return pending_->Promise();
+}
+
+void DeliverDecodeStep(Napi::Env env, Napi::Function /*unused*/, ContextWrap* context, DecodeStep* /*step*/) {
+  if (env != nullptr) context->FinishDecode(env);
+}
+
+void ContextWrap::FinishDecode(Napi::Env env) {
+  std::unique_ptr<DecodeStep> step = std::move(step_);
+  Napi::Promise::Deferred deferred = *pending_;
+  pending_.reset();
+  Napi::ObjectReference self = std::move(selfRef_);  // holds this object until the promise is settled
+  for (SamplerWrap* sampler : step->samplers()) sampler->Release();
+  samplerRefs_.clear();
+  decodeSignal_.Unref(env);
   busy_ = false;
   if (disposed_) FreeNative();
+  // Settling fails only when the env can no longer run JS (a worker being terminated): nobody can observe the
+  // promise then, and an exception must not escape into the event loop.
+  try {
+    Napi::HandleScope scope(env);
+    if (step->failed()) {
+      deferred.Reject(step->Error(env).Value());
+    } else {
+      deferred.Resolve(step->Result(env));
+    }
+  } catch (const Napi::Error&) {
+  }
 }
 
 Napi::Value ContextWrap::DisposeMethod(const Napi::CallbackInfo& info) {
@@ -270,24 +316,21 @@ class CreateContextWorker : public PromiseWorker {
     }
   }
 
+  ~CreateContextWorker() override {
+    if (context_ != nullptr) llama_free(context_);  // never handed to a JS object (disposed model, or env torn down)
+    model_->EndContextCreation();
+  }
+
   void OnOK() override {
     Napi::Env env = Env();
     if (model_->disposed()) {  // disposed while the context was being created
-      llama_free(context_);
-      model_->EndContextCreation();
       deferred_.Reject(CodedError(env, "ERR_DISPOSED", "createContext: the model was disposed").Value());
       return;
     }
     Napi::Object object = GetAddonData(env)->contextConstructor.New({ConstructToken(env)});
-    ContextWrap* wrap = Napi::ObjectWrap<ContextWrap>::Unwrap(object);
-    wrap->Attach(context_, model_, modelRef_.Value(), params_);
-    model_->EndContextCreation();
+    Napi::ObjectWrap<ContextWrap>::Unwrap(object)->Attach(context_, model_, modelRef_.Value(), params_);
+    context_ = nullptr;
     deferred_.Resolve(object);
-  }
-
-  void OnError(const Napi::Error& error) override {
-    model_->EndContextCreation();
-    PromiseWorker::OnError(error);
   }
 
  private:

@@ -4,15 +4,24 @@
 #include <napi.h>
 
 #include <memory>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "compute-thread.h"
 #include "llama.h"
 
 namespace gpt_oss {
 
+class ContextWrap;
+class DecodeStep;
 class ModelWrap;
 class SamplerWrap;
+
+// Runs on the JS thread when a context's decode step has finished on its compute thread (env is null when
+// the env is being torn down: nothing JS is touched then).
+void DeliverDecodeStep(Napi::Env env, Napi::Function unused, ContextWrap* context, DecodeStep* step);
+using DecodeSignal = Napi::TypedThreadSafeFunction<ContextWrap, DecodeStep, DeliverDecodeStep>;
 
 class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
  public:
@@ -31,14 +40,13 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
 
   // Takes ownership of `context` created for `model` (its JS object is kept alive by this context).
   void Attach(llama_context* context, ModelWrap* model, Napi::Object modelObject, const llama_context_params& params);
-  void OnDecodeDone();
-  // Runs a decode step on this context's own thread (see compute-thread.h).
-  void RunOnComputeThread(const std::function<void()>& job) { computeThread_->Run(job); }
-  // Marks a decode as running (set by Decode before queueing the worker).
-  void BeginDecode() { RefreshCellsUsed(); busy_ = true; }
+  // Settles the in-flight decode's promise with its step's outcome (JS thread, from DeliverDecodeStep).
+  void FinishDecode(Napi::Env env);
 
  private:
   Napi::Value Decode(const Napi::CallbackInfo& info);
+  // Keeps the context and the step's samplers alive, posts the step to the compute thread, returns the promise.
+  Napi::Value StartDecode(Napi::Object self, std::unique_ptr<DecodeStep> step, const std::vector<Napi::Object>& samplerObjects);
   Napi::Value CreateSampler(const Napi::CallbackInfo& info);
   Napi::Value KvRemove(const Napi::CallbackInfo& info);
   Napi::Value KvCopy(const Napi::CallbackInfo& info);
@@ -59,6 +67,13 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
 
   llama_context* context_ = nullptr;
   std::unique_ptr<ComputeThread> computeThread_;
+  DecodeSignal decodeSignal_;  // compute thread -> JS thread; referenced (keeps the loop alive) only while busy
+  // The decode in flight (busy_): its step, its promise, and references that keep this context and the step's
+  // samplers from being collected until it settles.
+  std::unique_ptr<DecodeStep> step_;
+  std::optional<Napi::Promise::Deferred> pending_;
+  Napi::ObjectReference selfRef_;
+  std::vector<Napi::ObjectReference> samplerRefs_;
   // Persistent CPU thread pools (as llama.cpp's tools attach), instead of one built per graph computation.
   ggml_threadpool* threadpool_ = nullptr;
   ggml_threadpool* threadpoolBatch_ = nullptr;

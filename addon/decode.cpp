@@ -1,4 +1,5 @@
-// ContextWrap::Decode: one batch holding tokens of many sequences, decoded and sampled off the JS thread.
+// ContextWrap::Decode: one batch holding tokens of many sequences, decoded and sampled on the context's compute
+// thread; the step's outcome comes back to the JS thread through the context's thread-safe function.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -7,146 +8,116 @@
 #include "addon.h"
 #include "common.h"
 #include "context.h"
+#include "decode-step.h"
 #include "sampler.h"
 
 namespace gpt_oss {
 
+DecodeStep::DecodeStep(llama_context* context, const llama_batch& batch, int32_t nTokens,
+                       std::vector<int32_t> sampleIndices, std::vector<SamplerWrap*> samplers, int32_t topN)
+    : context_(context), batch_(batch), sampleIndices_(std::move(sampleIndices)), samplers_(std::move(samplers)), topN_(topN) {
+  batch_.n_tokens = nTokens;
+}
+
+void DecodeStep::Run() {
+  try {
+    Decode();
+  } catch (const std::exception& error) {
+    Fail("ERR_DECODE_FAILED", std::string("decode: ") + error.what());
+  } catch (...) {
+    Fail("ERR_DECODE_FAILED", "decode: unknown native exception");
+  }
+}
+
+void DecodeStep::Fail(const char* code, std::string message) {
+  errorCode_ = code;
+  errorMessage_ = std::move(message);
+}
+
+void DecodeStep::Decode() {
+  TakeLastLlamaError();
+  int32_t status = llama_decode(context_, batch_);
+  if (status == 1) {
+    Fail("ERR_KV_CACHE_FULL", "decode: no room in the KV cache for a batch of " + std::to_string(batch_.n_tokens) + " tokens");
+    return;
+  }
+  if (status != 0) {
+    std::string reason = TakeLastLlamaError();
+    Fail("ERR_DECODE_FAILED", "llama_decode failed with status " + std::to_string(status) +
+                                  (reason.empty() ? std::string() : ": " + reason));
+    return;
+  }
+  const int32_t nVocab = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(context_)));
+  sampled_.resize(sampleIndices_.size());
+  if (topN_ > 0) {
+    sampledLogprobs_.resize(sampleIndices_.size());
+    topTokens_.assign(sampleIndices_.size() * topN_, -1);
+    topLogprobs_.assign(sampleIndices_.size() * topN_, -INFINITY);
+  }
+  for (size_t k = 0; k < sampleIndices_.size(); k++) {
+    const float* logits = llama_get_logits_ith(context_, sampleIndices_[k]);
+    if (logits == nullptr) {
+      Fail("ERR_DECODE_FAILED", "decode: no logits for batch index " + std::to_string(sampleIndices_[k]));
+      return;
+    }
+    if (topN_ > 0) ComputeLogprobs(logits, nVocab, k);  // before sampling: raw model distribution
+    try {
+      sampled_[k] = samplers_[k]->SampleAndAccept(logits);
+    } catch (const std::exception& error) {
+      Fail("ERR_GRAMMAR_REJECTED", std::string("decode: sampling for batch index ") +
+                                       std::to_string(sampleIndices_[k]) + " failed: " + error.what());
+      return;
+    }
+    if (topN_ > 0) sampledLogprobs_[k] = logits[sampled_[k]] - logSumExp_;
+  }
+}
+
+void DecodeStep::ComputeLogprobs(const float* logits, int32_t nVocab, size_t k) {
+  float max = -INFINITY;
+  for (int32_t i = 0; i < nVocab; i++) max = std::max(max, logits[i]);
+  double sum = 0;
+  for (int32_t i = 0; i < nVocab; i++) sum += std::exp(static_cast<double>(logits[i] - max));
+  logSumExp_ = max + static_cast<float>(std::log(sum));
+  // Partial selection of the top N by a bounded insertion (N is small).
+  int32_t* ids = &topTokens_[k * topN_];
+  float* values = &topLogprobs_[k * topN_];
+  for (int32_t i = 0; i < nVocab; i++) {
+    float value = logits[i] - logSumExp_;
+    if (value <= values[topN_ - 1]) continue;
+    int32_t j = topN_ - 1;
+    while (j > 0 && values[j - 1] < value) {
+      values[j] = values[j - 1];
+      ids[j] = ids[j - 1];
+      j--;
+    }
+    values[j] = value;
+    ids[j] = i;
+  }
+}
+
 namespace {
+template <typename TypedArray, typename T>
+TypedArray CopyToJs(Napi::Env env, const std::vector<T>& values) {
+  TypedArray array = TypedArray::New(env, values.size());
+  std::copy(values.begin(), values.end(), array.Data());
+  return array;
+}
+}  // namespace
 
-class DecodeWorker : public PromiseWorker {
- public:
-  DecodeWorker(Napi::Env env, ContextWrap* context, Napi::Object contextObject, int32_t nTokens,
-               std::vector<int32_t> sampleIndices, std::vector<SamplerWrap*> samplers, int32_t topN,
-               const std::vector<Napi::Object>& samplerObjects)
-      : PromiseWorker(env, "gpt_oss.decode", "ERR_DECODE_FAILED"),
-        context_(context),
-        llamaContext_(context->context()),
-        nTokens_(nTokens),
-        sampleIndices_(std::move(sampleIndices)),
-        samplers_(std::move(samplers)),
-        topN_(topN) {
-    contextRef_ = Napi::Persistent(contextObject);
-    for (const Napi::Object& object : samplerObjects) samplerRefs_.push_back(Napi::Persistent(object));
-    for (SamplerWrap* sampler : samplers_) sampler->Retain();
+Napi::Object DecodeStep::Result(Napi::Env env) const {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("sampled", CopyToJs<Napi::Int32Array>(env, sampled_));
+  if (topN_ > 0) {
+    result.Set("sampledLogprobs", CopyToJs<Napi::Float32Array>(env, sampledLogprobs_));
+    result.Set("topTokens", CopyToJs<Napi::Int32Array>(env, topTokens_));
+    result.Set("topLogprobs", CopyToJs<Napi::Float32Array>(env, topLogprobs_));
   }
+  return result;
+}
 
-  void SetBatch(const llama_batch& batch) { batch_ = batch; }
+Napi::Error DecodeStep::Error(Napi::Env env) const { return CodedError(env, errorCode_, errorMessage_); }
 
-  void Run() override {
-    context_->RunOnComputeThread([this] { Step(); });
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Finish();
-    Napi::Object result = Napi::Object::New(env);
-    Napi::Int32Array sampled = Napi::Int32Array::New(env, sampled_.size());
-    std::copy(sampled_.begin(), sampled_.end(), sampled.Data());
-    result.Set("sampled", sampled);
-    if (topN_ > 0) {
-      Napi::Float32Array sampledLogprobs = Napi::Float32Array::New(env, sampledLogprobs_.size());
-      std::copy(sampledLogprobs_.begin(), sampledLogprobs_.end(), sampledLogprobs.Data());
-      Napi::Int32Array topTokens = Napi::Int32Array::New(env, topTokens_.size());
-      std::copy(topTokens_.begin(), topTokens_.end(), topTokens.Data());
-      Napi::Float32Array topLogprobs = Napi::Float32Array::New(env, topLogprobs_.size());
-      std::copy(topLogprobs_.begin(), topLogprobs_.end(), topLogprobs.Data());
-      result.Set("sampledLogprobs", sampledLogprobs);
-      result.Set("topTokens", topTokens);
-      result.Set("topLogprobs", topLogprobs);
-    }
-    deferred_.Resolve(result);
-  }
-
-  void OnError(const Napi::Error& error) override {
-    Finish();
-    PromiseWorker::OnError(error);
-  }
-
- private:
-  // Decodes the batch and samples every requested index (on the context's compute thread).
-  void Step() {
-    llama_batch view = batch_;
-    view.n_tokens = nTokens_;
-    TakeLastLlamaError();
-    int32_t status = llama_decode(llamaContext_, view);
-    if (status == 1) {
-      Fail("ERR_KV_CACHE_FULL", "decode: no room in the KV cache for a batch of " + std::to_string(nTokens_) + " tokens");
-      return;
-    }
-    if (status != 0) {
-      std::string reason = TakeLastLlamaError();
-      Fail("ERR_DECODE_FAILED", "llama_decode failed with status " + std::to_string(status) +
-                                    (reason.empty() ? std::string() : ": " + reason));
-      return;
-    }
-    const int32_t nVocab = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(llamaContext_)));
-    sampled_.resize(sampleIndices_.size());
-    if (topN_ > 0) {
-      sampledLogprobs_.resize(sampleIndices_.size());
-      topTokens_.assign(sampleIndices_.size() * topN_, -1);
-      topLogprobs_.assign(sampleIndices_.size() * topN_, -INFINITY);
-    }
-    for (size_t k = 0; k < sampleIndices_.size(); k++) {
-      const float* logits = llama_get_logits_ith(llamaContext_, sampleIndices_[k]);
-      if (logits == nullptr) {
-        Fail("ERR_DECODE_FAILED", "decode: no logits for batch index " + std::to_string(sampleIndices_[k]));
-        return;
-      }
-      if (topN_ > 0) ComputeLogprobs(logits, nVocab, k);  // before sampling: raw model distribution
-      try {
-        sampled_[k] = samplers_[k]->SampleAndAccept(logits);
-      } catch (const std::exception& error) {
-        Fail("ERR_GRAMMAR_REJECTED", std::string("decode: sampling for batch index ") +
-                                         std::to_string(sampleIndices_[k]) + " failed: " + error.what());
-        return;
-      }
-      if (topN_ > 0) sampledLogprobs_[k] = logits[sampled_[k]] - logSumExp_;
-    }
-  }
-
-  void Finish() {
-    for (SamplerWrap* sampler : samplers_) sampler->Release();
-    context_->OnDecodeDone();
-  }
-
-  void ComputeLogprobs(const float* logits, int32_t nVocab, size_t k) {
-    float max = -INFINITY;
-    for (int32_t i = 0; i < nVocab; i++) max = std::max(max, logits[i]);
-    double sum = 0;
-    for (int32_t i = 0; i < nVocab; i++) sum += std::exp(static_cast<double>(logits[i] - max));
-    logSumExp_ = max + static_cast<float>(std::log(sum));
-    // Partial selection of the top N by a bounded insertion (N is small).
-    int32_t* ids = &topTokens_[k * topN_];
-    float* values = &topLogprobs_[k * topN_];
-    for (int32_t i = 0; i < nVocab; i++) {
-      float value = logits[i] - logSumExp_;
-      if (value <= values[topN_ - 1]) continue;
-      int32_t j = topN_ - 1;
-      while (j > 0 && values[j - 1] < value) {
-        values[j] = values[j - 1];
-        ids[j] = ids[j - 1];
-        j--;
-      }
-      values[j] = value;
-      ids[j] = i;
-    }
-  }
-
-  ContextWrap* context_;
-  llama_context* llamaContext_;
-  Napi::ObjectReference contextRef_;
-  std::vector<Napi::ObjectReference> samplerRefs_;
-  llama_batch batch_{};
-  int32_t nTokens_;
-  std::vector<int32_t> sampleIndices_;
-  std::vector<SamplerWrap*> samplers_;
-  int32_t topN_;
-  float logSumExp_ = 0;
-  std::vector<int32_t> sampled_;
-  std::vector<float> sampledLogprobs_;
-  std::vector<int32_t> topTokens_;
-  std::vector<float> topLogprobs_;
-};
+namespace {
 
 Napi::Int32Array Int32Field(const Napi::Object& batch, const char* key) {
   Napi::Value value = batch.Get(key);
@@ -223,12 +194,9 @@ Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
   }
   for (int32_t index : indices) batch_.logits[index] = 1;
 
-  BeginDecode();
-  auto* worker = new DecodeWorker(env, this, info.This().As<Napi::Object>(), n, std::move(indices), std::move(samplers),
-                                  topN, samplerObjects);
-  worker->SetBatch(batch_);
-  worker->Queue();
-  return worker->Promise();
+  return StartDecode(info.This().As<Napi::Object>(), std::make_unique<DecodeStep>(context_, batch_, n, std::move(indices),
+                                                                               std::move(samplers), topN),
+                     samplerObjects);
 }
 
 }  // namespace gpt_oss

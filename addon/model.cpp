@@ -234,9 +234,9 @@ class LoadWorker : public PromiseWorker {
 
   void OnOK() override {
     ReleaseProgress();
-    llama_model* model = model_;
+    Napi::Object model = ModelWrap::NewInstance(Env(), model_, path_);  // owns model_ once it returns
     model_ = nullptr;
-    deferred_.Resolve(ModelWrap::NewInstance(Env(), model, path_));
+    deferred_.Resolve(model);
   }
 
   void OnError(const Napi::Error& error) override {

@@ -11,6 +11,40 @@
 
 namespace gpt_oss {
 
+namespace {
+// Index of the first largest logit, as llama.cpp's greedy sampler picks. std::max_element cannot be vectorized
+// (its index bookkeeping is sequential: ~165 us over 201k logits, 0.5% of a 20b-geometry decode step); here the
+// maximum of each block is taken in lanes the compiler vectorizes, and only the winning block is scanned for the
+// index (~10-40 us). NaN logits are never picked (every comparison with NaN is false); all-NaN gives 0.
+llama_token ArgMax(const float* logits, int32_t n) {
+  constexpr int32_t kBlock = 4096;
+  constexpr int32_t kLanes = 16;
+  float best = -INFINITY;
+  int32_t bestBlock = 0;
+  for (int32_t start = 0; start < n; start += kBlock) {
+    const int32_t end = std::min(n, start + kBlock);
+    float lanes[kLanes];
+    std::fill(lanes, lanes + kLanes, -INFINITY);
+    int32_t i = start;
+    for (; i + kLanes <= end; i += kLanes) {
+      for (int32_t j = 0; j < kLanes; j++) lanes[j] = logits[i + j] > lanes[j] ? logits[i + j] : lanes[j];
+    }
+    float blockMax = -INFINITY;
+    for (float lane : lanes) blockMax = lane > blockMax ? lane : blockMax;
+    for (; i < end; i++) blockMax = logits[i] > blockMax ? logits[i] : blockMax;
+    if (blockMax > best) {  // strictly: an earlier block keeps a tie
+      best = blockMax;
+      bestBlock = start;
+    }
+  }
+  const int32_t end = std::min(n, bestBlock + kBlock);
+  for (int32_t i = bestBlock; i < end; i++) {
+    if (logits[i] == best) return i;
+  }
+  return 0;
+}
+}  // namespace
+
 Napi::Function SamplerWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeSampler",
                      {
@@ -164,9 +198,8 @@ llama_token SamplerWrap::SampleAndAccept(const float* logits) {
   llama_token token;
   llama_token_data_array all{candidates_.data(), 0, -1, false};
   if (plainGreedy_) {
-    // Nothing reshapes the logits: a direct argmax (first maximum, as llama.cpp's greedy sampler) is 3x cheaper
-    // than building the 201k-entry candidate array.
-    token = static_cast<llama_token>(std::max_element(logits, logits + nVocab_) - logits);
+    // Nothing reshapes the logits: a direct argmax instead of building the 201k-entry candidate array.
+    token = ArgMax(logits, nVocab_);
   } else {
     FillCandidates(logits);
     all = llama_token_data_array{candidates_.data(), candidates_.size(), -1, false};

@@ -177,6 +177,24 @@ describe("decode", () => {
     expect(result.sampledLogprobs![0]).toBeCloseTo(top[0]!, 5);
   });
 
+  it("greedy picks the first most likely token at every step (the argmax agrees with the logprob ranking)", async () => {
+    const sampler = context.createSampler(GREEDY);
+    let token = model.tokenize(prompts[1]!, false)[0]!;
+    for (let position = 0; position < 24; position++) {
+      const result = await context.decode({
+        tokens: Int32Array.of(token), positions: Int32Array.of(position), sequenceIds: Int32Array.of(2),
+        sampleIndices: Int32Array.of(0), samplers: [sampler], topLogprobs: 2,
+      });
+      const [first, second] = Array.from(result.topLogprobs!);
+      // On an exact tie the lower id wins in both the argmax and the ranking.
+      expect(result.sampled[0], `step ${position}`).toBe(result.topTokens![0]);
+      expect(first).toBeGreaterThanOrEqual(second!);
+      token = result.sampled[0]!;
+    }
+    sampler.dispose();
+    context.kvRemove(2, 0, -1);
+  });
+
   it("enforces a GBNF grammar, including control tokens by id", async () => {
     const sampler = context.createSampler({ ...GREEDY, grammar: 'root ::= "yes" | "no"' });
     const prompt = Array.from(model.tokenize("Answer:", false));
@@ -320,29 +338,45 @@ describe("lifetimes and errors", () => {
     expect(selectDevices(addon, false)).toEqual({ devices: [], backend: "CPU" });
   });
 
-  it("works inside worker_threads, and a worker exiting with a live model does not crash", async () => {
+  it("works inside worker_threads; a worker ending with a live model, or terminated mid-load or mid-decode, does not crash", async () => {
+    // mode "exit": the worker's loop runs dry with the model undisposed (the env cleanup hook frees it).
+    // mode "terminate": the worker keeps decoding until terminate() tears its env down under a decode in flight.
+    // mode "churn": loads and creates contexts in a loop; terminate() lands during a load or a createContext.
     const code = `
       const { parentPort, workerData } = require("node:worker_threads");
       const addon = require(workerData.addonPath);
+      const load = () => addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+      if (workerData.mode === "churn") parentPort.postMessage(0);
       (async () => {
-        const model = await addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+        for (; workerData.mode === "churn"; ) (await (await load()).createContext(workerData.options)).dispose();
+        const model = await load();
         const ctx = await model.createContext(workerData.options);
         const sampler = ctx.createSampler(workerData.greedy);
-        const r = await ctx.decode({ tokens: Int32Array.of(13225, 2375), positions: Int32Array.of(0, 1),
-          sequenceIds: Int32Array.of(0, 0), sampleIndices: Int32Array.of(1), samplers: [sampler] });
-        parentPort.postMessage(r.sampled[0]);
-        // exit without disposing: the env cleanup hook frees the model
+        const step = (position, token) => ctx.decode({ tokens: Int32Array.of(token), positions: Int32Array.of(position),
+          sequenceIds: Int32Array.of(0), sampleIndices: Int32Array.of(0), samplers: [sampler] });
+        let token = (await step(0, 13225)).sampled[0];
+        parentPort.postMessage(token);
+        if (workerData.mode !== "terminate") return;
+        for (let position = 1; ; position = position % 200 + 1) token = (await step(position, token)).sampled[0];
       })().catch((e) => parentPort.postMessage("error:" + e.code + ":" + e.message));
     `;
-    const worker = new Worker(code, {
-      eval: true,
-      workerData: { path, addonPath, options: contextOptions({ sequences: 1, contextSize: 256 }), greedy: GREEDY },
-    });
-    const message = await new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
-    expect(typeof message).toBe("number");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(typeof (await worker.terminate())).toBe("number");
-    // The main thread's own model is unaffected by the worker's teardown.
+    const runs = ["exit", "terminate", ...[0, 15, 40, 80].map((ms) => `churn:${ms}`)];
+    for (const run of runs) {
+      const [mode, delayMs] = run.split(":");
+      const worker = new Worker(code, {
+        eval: true,
+        workerData: { path, addonPath, mode, options: contextOptions({ sequences: 1, contextSize: 256 }), greedy: GREEDY },
+      });
+      const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+      const message = await new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
+      expect(typeof message, String(message)).toBe("number");
+      if (mode !== "exit") {
+        await new Promise((resolve) => setTimeout(resolve, Number(delayMs ?? 30)));
+        await worker.terminate();
+      }
+      expect(await exited, run).toBe(mode === "exit" ? 0 : 1);
+    }
+    // The main thread's own model is unaffected by the workers' teardown.
     expect(model.tokenize("still alive", false).length).toBeGreaterThan(0);
   });
 });
