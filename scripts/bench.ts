@@ -8,7 +8,8 @@
  * Protocol (llama-bench's, applied to every engine): prefill = the whole prompt in one decode on an empty cache,
  * logits of the last token; decode = `gen` single-token decodes from an empty cache; one warmup of each, then
  * `reps` timed repetitions; tokens/s is the mean over repetitions of tokens / time (llama-bench's avg_ts).
- * With --rounds N every engine runs N times, interleaved, and all repetitions are pooled.
+ * With --rounds N every engine runs N times, interleaved (order reversed every other round); tok/s pools every
+ * repetition, and each ratio to llama-bench is the geometric mean of the per-round ratios with a 95% interval.
  * Settings llama-bench defaults are passed explicitly to every engine: batch 2048, ubatch 512, flash attention
  * auto, f16 KV cache, sliding-window layers not kept in full. Each engine runs in a child process of its own.
  */
@@ -56,9 +57,14 @@ async function main(options: BenchOptions): Promise<void> {
   if (!options.skipNodeLlamaCpp) {
     engines.push({ name: "node-llama-cpp", run: () => runInChild<EngineResult>({ task: "node-llama-cpp", settings }) });
   }
+  // Interleaved rounds, the order reversed every other round (ABBA...): a drift of the machine's speed during a
+  // round then favors no engine on average.
   const rounds: EngineResult[][] = engines.map(() => []);
   for (let round = 1; round <= options.rounds; round++) {
-    for (const [i, engine] of engines.entries()) {
+    const order = engines.map((_, i) => i);
+    if (round % 2 === 0) order.reverse();
+    for (const i of order) {
+      const engine = engines[i]!;
       log(`${engine.name}${options.rounds > 1 ? ` (round ${round}/${options.rounds})` : ""}`);
       rounds[i]!.push(await engine.run());
     }
@@ -70,7 +76,7 @@ async function main(options: BenchOptions): Promise<void> {
     prefixReuse = await runInChild<PrefixReuseResult>({ task: "prefix-reuse", settings, historyTokens: options.history });
   }
 
-  const report = buildReport(finishMachineInfo(machine), settings, options.rounds, results);
+  const report = buildReport(finishMachineInfo(machine), settings, results, rounds);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...report, prefixReuse }, null, 2)}\n`);
   } else {

@@ -45,8 +45,10 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
   addon.setLogLevel(LOG_ERRORS_ONLY);
   const model = await addon.loadModel(settings.modelPath, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
   try {
-    const context = await model.createContext({
-      contextSize: settings.prompt + settings.gen,
+    // As llama-bench: each test gets a context of its own, sized for that test alone (n_ctx = -p, then -n;
+    // the addon's smallest context is 16 tokens).
+    const createContext = (tokens: number) => model.createContext({
+      contextSize: Math.max(16, tokens),
       batchSize: settings.batchSize,
       ubatchSize: settings.ubatchSize,
       sequences: 1,
@@ -57,16 +59,22 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
       cacheTypeV: "f16",
       swaFull: false, // as llama-bench: sliding-window layers keep only their window
     });
-    const sampler = context.createSampler(GREEDY);
     const prompt = settings.promptTokens.slice(0, settings.prompt);
     const first = settings.promptTokens[0]!;
 
-    await prefill(context, sampler, prompt); // warmup, as llama-bench
-    await generate(context, sampler, first, 1);
+    const prefillContext = await createContext(settings.prompt);
+    const prefillSampler = prefillContext.createSampler(GREEDY);
+    await prefill(prefillContext, prefillSampler, prompt); // warmup, as llama-bench
     const prefillNs: number[] = [];
-    for (let rep = 0; rep < settings.reps; rep++) prefillNs.push(await prefill(context, sampler, prompt));
+    for (let rep = 0; rep < settings.reps; rep++) prefillNs.push(await prefill(prefillContext, prefillSampler, prompt));
+    prefillContext.dispose();
+
+    const decodeContext = await createContext(settings.gen);
+    const decodeSampler = decodeContext.createSampler(GREEDY);
+    await generate(decodeContext, decodeSampler, first, 1); // warmup, as llama-bench
     const decodeNs: number[] = [];
-    for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(context, sampler, first, settings.gen));
+    for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(decodeContext, decodeSampler, first, settings.gen));
+    decodeContext.dispose();
 
     const { addon: version, llamaCppCommit } = addon.versions();
     return {

@@ -45,24 +45,31 @@ export async function benchNodeLlamaCpp(settings: BenchSettings): Promise<Engine
   });
   const model = await llama.loadModel({ modelPath: settings.modelPath, gpuLayers: 0, useMmap: true });
   try {
-    const context = await model.createContext({
-      contextSize: settings.prompt + settings.gen,
+    // As llama-bench: each test gets a context of its own, sized for that test alone (n_ctx = -p, then -n).
+    const createContext = (contextSize: number) => model.createContext({
+      contextSize,
       batchSize: settings.ubatchSize,
       sequences: 1,
       threads: { ideal: settings.threads, min: settings.threads },
       flashAttention: settings.flashAttention === "auto" ? "auto" : settings.flashAttention === "on",
       swaFullCache: false,
     });
-    const sequence = context.getSequence();
     const prompt = settings.promptTokens.slice(0, settings.prompt);
     const first = settings.promptTokens[0]!;
 
-    await prefill(sequence, prompt); // warmup, as llama-bench
-    await generate(sequence, first, 1);
+    const prefillContext = await createContext(settings.prompt);
+    const prefillSequence = prefillContext.getSequence();
+    await prefill(prefillSequence, prompt); // warmup, as llama-bench
     const prefillNs: number[] = [];
-    for (let rep = 0; rep < settings.reps; rep++) prefillNs.push(await prefill(sequence, prompt));
+    for (let rep = 0; rep < settings.reps; rep++) prefillNs.push(await prefill(prefillSequence, prompt));
+    await prefillContext.dispose();
+
+    const decodeContext = await createContext(settings.gen);
+    const decodeSequence = decodeContext.getSequence();
+    await generate(decodeSequence, first, 1); // warmup, as llama-bench
     const decodeNs: number[] = [];
-    for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(sequence, first, settings.gen));
+    for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(decodeSequence, first, settings.gen));
+    await decodeContext.dispose();
 
     return {
       engine: "node-llama-cpp",

@@ -8,8 +8,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --prompt N              prefill test length, llama-bench -p (default 512)
   --gen N                 decode test length, llama-bench -n (default 128)
   --reps N                timed repetitions per test, llama-bench -r (default 3)
-  --rounds N              run every engine N times, interleaved, and pool the repetitions: evens out
-                          load from other work on a shared machine (default 1)
+  --rounds N              run every engine N times, interleaved (order reversed every other round);
+                          ratios to llama-bench are paired by round, with a 95% confidence interval
+                          from 2 rounds on: evens out load from other work on a shared machine (default 1)
   --batch N               logical batch, llama-bench -b (default 2048, llama-bench's default)
   --ubatch N              micro-batch, llama-bench -ub (default 512, llama-bench's default)
   --flash-attn auto|on|off  llama-bench -fa (default auto, llama-bench's default)

@@ -4,6 +4,7 @@ import { cpus, loadavg, release } from "node:os";
 import { basename, join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/native/index.js";
 import { LLAMA_BENCH_ENGINE } from "./llama-bench.js";
+import { pairedRatio, type PairedRatio } from "./stats.js";
 import type { BenchSettings, EngineResult, Throughput } from "./types.js";
 
 export interface MachineInfo {
@@ -17,10 +18,13 @@ export interface MachineInfo {
   loadAverage: { start: number; end: number };
 }
 
-/** An engine's tokens/s over llama-bench's: of the means (avg_ts, the figure that counts) and of the best repetitions. */
+/**
+ * An engine's tokens/s over llama-bench's: paired by round (the geometric mean of each round's ratio of mean
+ * tok/s, with its 95% confidence interval), and of the best repetitions.
+ */
 export interface Ratios {
-  prefill: number;
-  decode: number;
+  prefill: PairedRatio;
+  decode: PairedRatio;
   /** Best repetition over llama-bench's best: on a shared machine other work only ever slows a repetition down. */
   bestPrefill: number;
   bestDecode: number;
@@ -51,19 +55,24 @@ export function finishMachineInfo(machine: MachineInfo): MachineInfo {
 
 const best = (t: Throughput): number => Math.max(...t.samples);
 
-/** Adds each engine's ratio to llama-bench (when llama-bench ran). */
-export function buildReport(machine: MachineInfo, settings: BenchSettings, rounds: number, results: EngineResult[]): BenchReport {
-  const reference = results.find((r) => r.engine === LLAMA_BENCH_ENGINE);
+/**
+ * Adds each engine's ratio to llama-bench (when llama-bench ran). `rounds[e][k]` is engine e's result in round k
+ * (the engines in the order of `results`); `results[e]` is the merge of its rounds.
+ */
+export function buildReport(machine: MachineInfo, settings: BenchSettings, results: EngineResult[], rounds: EngineResult[][]): BenchReport {
+  const referenceIndex = results.findIndex((r) => r.engine === LLAMA_BENCH_ENGINE);
+  const reference = results[referenceIndex];
   const { promptTokens: _, ...rest } = settings;
+  const perRound = (e: number, pick: (r: EngineResult) => Throughput) => rounds[e]!.map((r) => pick(r).avgTokensPerSecond);
   return {
     machine,
-    settings: { ...rest, rounds, modelBytes: statSync(settings.modelPath).size },
-    results: results.map((r) => reference
+    settings: { ...rest, rounds: rounds[0]?.length ?? 0, modelBytes: statSync(settings.modelPath).size },
+    results: results.map((r, e) => reference
       ? {
         ...r,
         vsLlamaBench: {
-          prefill: r.prefill.avgTokensPerSecond / reference.prefill.avgTokensPerSecond,
-          decode: r.decode.avgTokensPerSecond / reference.decode.avgTokensPerSecond,
+          prefill: pairedRatio(perRound(e, (x) => x.prefill), perRound(referenceIndex, (x) => x.prefill)),
+          decode: pairedRatio(perRound(e, (x) => x.decode), perRound(referenceIndex, (x) => x.decode)),
           bestPrefill: best(r.prefill) / best(reference.prefill),
           bestDecode: best(r.decode) / best(reference.decode),
         },
@@ -74,8 +83,11 @@ export function buildReport(machine: MachineInfo, settings: BenchSettings, round
 
 const rate = (t: Throughput): string =>
   `${t.avgTokensPerSecond.toFixed(2)} ± ${t.stddevTokensPerSecond.toFixed(2)} (best ${best(t).toFixed(2)})`;
-const ratio = (mean: number | undefined, peak: number | undefined): string =>
-  mean === undefined || peak === undefined ? "-" : `${mean.toFixed(3)}× (best ${peak.toFixed(3)}×)`;
+function ratio(paired: PairedRatio | undefined, peak: number | undefined): string {
+  if (paired === undefined || peak === undefined) return "-";
+  const interval = paired.low === undefined ? "" : `95% CI ${paired.low.toFixed(3)}–${paired.high!.toFixed(3)}; `;
+  return `${paired.ratio.toFixed(3)}× (${interval}best ${peak.toFixed(3)}×)`;
+}
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -100,12 +112,14 @@ export function formatReport(report: BenchReport): string {
       ["engine", `prefill tok/s (pp${settings.prompt})`, `decode tok/s (tg${settings.gen})`, "prefill vs llama-bench", "decode vs llama-bench"],
       report.results.map((r) => {
         const vs = r.vsLlamaBench;
+        if (r.engine === LLAMA_BENCH_ENGINE) return [r.engine, rate(r.prefill), rate(r.decode), "reference", "reference"];
         return [r.engine, rate(r.prefill), rate(r.decode), ratio(vs?.prefill, vs?.bestPrefill), ratio(vs?.decode, vs?.bestDecode)];
       }),
     ),
     "",
-    "tok/s: mean ± sample stddev over every repetition (llama-bench's avg_ts); ratios: of the means, and of the best",
-    "repetitions (other work on a shared machine only slows repetitions down, so the best ones compare engines too).",
+    "tok/s: mean ± sample stddev over every repetition (llama-bench's avg_ts). Ratios: each round's ratio of mean tok/s",
+    "(engines interleaved, order reversed every other round), their geometric mean and 95% confidence interval over the",
+    "rounds; and the ratio of the best repetitions (other work on a shared machine only slows repetitions down).",
     ...report.results.map((r) => `${r.engine}: ${r.version}`),
   ];
   return lines.join("\n");
