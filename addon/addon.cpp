@@ -129,6 +129,7 @@ Napi::Value LoadModelEntry(const Napi::CallbackInfo& info) {
 // Worker-thread exit or Electron context teardown: free every model (and its contexts) of this env.
 void CleanupEnv(void* data) {
   auto* addon = static_cast<AddonData*>(data);
+  addon->tearingDown = true;
   std::vector<ModelWrap*> models(addon->models.begin(), addon->models.end());
   for (ModelWrap* model : models) model->Dispose();
 }

@@ -15,6 +15,9 @@ struct AddonData {
   Napi::FunctionReference samplerConstructor;
   // Models alive in this environment; disposed by the env cleanup hook (worker exit, Electron teardown).
   std::set<ModelWrap*> models;
+  // Set by the env cleanup hook: a context disposed then frees at once, waiting for a decode still running on its
+  // compute thread, because the thread-safe function that would report the decode's end is being closed.
+  bool tearingDown = false;
 };
 
 AddonData* GetAddonData(Napi::Env env);

@@ -111,7 +111,7 @@ void ContextWrap::FreeNative() {
   std::vector<SamplerWrap*> samplers(samplers_.begin(), samplers_.end());
   for (SamplerWrap* sampler : samplers) sampler->Dispose();
   samplers_.clear();
-  computeThread_.reset();  // lets a step still running (env teardown) finish first
+  computeThread_.reset();  // joins; a step still running (env teardown, see AddonData) finishes first
   decodeSignal_.Release();
   llama_batch_free(batch_);
   batch_ = {};
@@ -130,7 +130,7 @@ void ContextWrap::FreeNative() {
 void ContextWrap::Dispose() {
   if (disposed_) return;
   disposed_ = true;
-  if (!busy_) FreeNative();
+  if (!busy_ || GetAddonData(Env())->tearingDown) FreeNative();
 }
 
 Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeStep> step,
