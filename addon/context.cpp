@@ -136,11 +136,17 @@ void ContextWrap::Dispose() {
 Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeStep> step,
                                      const std::vector<Napi::Object>& samplerObjects) {
   Napi::Env env = self.Env();
+  // N-API calls (which can throw) before any state changes.
+  std::vector<Napi::ObjectReference> samplerRefs;
+  for (const Napi::Object& object : samplerObjects) samplerRefs.push_back(Napi::Persistent(object));
+  Napi::ObjectReference selfRef = Napi::Persistent(self);
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+
+  samplerRefs_ = std::move(samplerRefs);
+  selfRef_ = std::move(selfRef);
+  pending_ = deferred;
   RefreshCellsUsed();  // memoryUsage() reports this figure while the cache belongs to the compute thread
   for (SamplerWrap* sampler : step->samplers()) sampler->Retain();
-  for (const Napi::Object& object : samplerObjects) samplerRefs_.push_back(Napi::Persistent(object));
-  selfRef_ = Napi::Persistent(self);
-  pending_ = Napi::Promise::Deferred::New(env);
   step_ = std::move(step);
   busy_ = true;
   decodeSignal_.Ref(env);
@@ -148,7 +154,7 @@ Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeSt
     step_->Run();
     decodeSignal_.NonBlockingCall(step_.get());  // napi_closing during env teardown: nothing to deliver to
   });
-  return pending_->Promise();
+  return deferred.Promise();
 }
 
 void DeliverDecodeStep(Napi::Env env, Napi::Function /*unused*/, ContextWrap* context, DecodeStep* /*step*/) {

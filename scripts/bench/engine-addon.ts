@@ -2,13 +2,10 @@
 // empty cache, the last token sampled) and a decode test (`gen` single-token decode() calls from an empty
 // cache, each feeding back the greedy pick), each repeated `reps` times after one warmup run.
 import { loadNative } from "../../src/native/index.js";
-import type { NativeContext, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
+import { GREEDY_SAMPLER_OPTIONS } from "../../src/engine/sampling.js";
+import type { NativeContext, NativeSampler } from "../../src/native/types.js";
 import { nowNs, throughputFromDurations, type BenchSettings, type EngineResult } from "./types.js";
 
-const GREEDY: NativeSamplerOptions = {
-  temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1,
-  repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 0, logitBias: [],
-};
 const LOG_ERRORS_ONLY = 3;
 
 async function prefill(context: NativeContext, sampler: NativeSampler, tokens: readonly number[]): Promise<number> {
@@ -63,14 +60,14 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
     const first = settings.promptTokens[0]!;
 
     const prefillContext = await createContext(settings.prompt);
-    const prefillSampler = prefillContext.createSampler(GREEDY);
+    const prefillSampler = prefillContext.createSampler(GREEDY_SAMPLER_OPTIONS);
     await prefill(prefillContext, prefillSampler, prompt); // warmup, as llama-bench
     const prefillNs: number[] = [];
     for (let rep = 0; rep < settings.reps; rep++) prefillNs.push(await prefill(prefillContext, prefillSampler, prompt));
     prefillContext.dispose();
 
     const decodeContext = await createContext(settings.gen);
-    const decodeSampler = decodeContext.createSampler(GREEDY);
+    const decodeSampler = decodeContext.createSampler(GREEDY_SAMPLER_OPTIONS);
     await generate(decodeContext, decodeSampler, first, 1); // warmup, as llama-bench
     const decodeNs: number[] = [];
     for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(decodeContext, decodeSampler, first, settings.gen));

@@ -25,6 +25,20 @@ const PENALTY_WINDOW = 64;
 /** Odd 32-bit constant (golden ratio) that spreads derived seeds apart. */
 const SEED_STEP = 0x9e3779b9;
 
+/** The greedy pick alone: no bias, no penalties (the addon samples it by a direct argmax). Tests and benchmarks use it. */
+export const GREEDY_SAMPLER_OPTIONS: Readonly<NativeSamplerOptions> = Object.freeze({
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  minP: 0,
+  seed: 1,
+  repeatPenalty: 1,
+  frequencyPenalty: 0,
+  presencePenalty: 0,
+  penaltyLastN: PENALTY_WINDOW,
+  logitBias: [],
+});
+
 /**
  * Native options for the `index`-th sampler a request creates (0 = its free-text sampler, then one per
  * grammar-constrained stretch), so a request with a fixed seed is reproducible however often it switches.

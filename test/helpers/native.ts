@@ -1,13 +1,11 @@
 // Shared setup for tests that drive the native addon directly on the tiny fixture.
+import { GREEDY_SAMPLER_OPTIONS } from "../../src/engine/sampling.js";
 import { loadNative } from "../../src/native/index.js";
 import type { NativeContext, NativeContextOptions, NativeModel, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
 
 export const addon = loadNative();
 
-export const GREEDY: NativeSamplerOptions = {
-  temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1,
-  repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 64, logitBias: [],
-};
+export const GREEDY: Readonly<NativeSamplerOptions> = GREEDY_SAMPLER_OPTIONS;
 
 export function contextOptions(overrides: Partial<NativeContextOptions> = {}): NativeContextOptions {
   return {
