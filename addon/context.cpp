@@ -30,6 +30,7 @@ Napi::Function ContextWrap::Define(Napi::Env env) {
                          InstanceMethod<&ContextWrap::KvClear>("kvClear"),
                          InstanceMethod<&ContextWrap::KvRange>("kvRange"),
                          InstanceMethod<&ContextWrap::MemoryUsage>("memoryUsage"),
+                         InstanceMethod<&ContextWrap::Timings>("timings"),
                          InstanceMethod<&ContextWrap::DisposeMethod>("dispose"),
                      });
 }
@@ -169,6 +170,9 @@ void ContextWrap::FinishDecode(Napi::Env env) {
   for (SamplerWrap* sampler : step->samplers()) sampler->Release();
   samplerRefs_.clear();
   decodeSignal_.Unref(env);
+  steps_ += 1;
+  computeMs_ += step->computeMs();
+  sampleMs_ += step->sampleMs();
   busy_ = false;
   if (disposed_) FreeNative();
   // Settling fails only when the env can no longer run JS (a worker being terminated): nobody can observe the
@@ -277,6 +281,14 @@ Napi::Value ContextWrap::MemoryUsage(const Napi::CallbackInfo& info) {
   result.Set("kvCacheBytes", static_cast<double>(kvBytes_));
   result.Set("kvCellsUsed", cellsUsed_);
   result.Set("contextSize", llama_n_ctx(context_));
+  return result;
+}
+
+Napi::Value ContextWrap::Timings(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("steps", steps_);
+  result.Set("computeMs", computeMs_);
+  result.Set("sampleMs", sampleMs_);
   return result;
 }
 

@@ -54,6 +54,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value KvClear(const Napi::CallbackInfo& info);
   Napi::Value KvRange(const Napi::CallbackInfo& info);
   Napi::Value MemoryUsage(const Napi::CallbackInfo& info);
+  Napi::Value Timings(const Napi::CallbackInfo& info);
   Napi::Value DisposeMethod(const Napi::CallbackInfo& info);
   Napi::Value GetDisposed(const Napi::CallbackInfo& info);
   Napi::Value GetContextSize(const Napi::CallbackInfo& info);
@@ -83,6 +84,10 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   int32_t batchCapacity_ = 0;
   int32_t sequences_ = 0;
   size_t kvBytes_ = 0;
+  // Totals over the decode steps settled so far (timings()).
+  double steps_ = 0;
+  double computeMs_ = 0;
+  double sampleMs_ = 0;
   double cellsUsed_ = 0;
   bool busy_ = false;
   bool disposed_ = false;

@@ -26,9 +26,13 @@ class DecodeStep {
   Napi::Object Result(Napi::Env env) const;
   Napi::Error Error(Napi::Env env) const;
   const std::vector<SamplerWrap*>& samplers() const { return samplers_; }
+  // Milliseconds Run() spent inside llama_decode, and sampling after it.
+  double computeMs() const { return computeMs_; }
+  double sampleMs() const { return sampleMs_; }
 
  private:
   void Decode();
+  void Sample();
   void Fail(const char* code, std::string message);
   void ComputeLogprobs(const float* logits, int32_t nVocab, size_t k);
 
@@ -42,6 +46,8 @@ class DecodeStep {
   std::vector<float> sampledLogprobs_;
   std::vector<int32_t> topTokens_;
   std::vector<float> topLogprobs_;
+  double computeMs_ = 0;
+  double sampleMs_ = 0;
   const char* errorCode_ = nullptr;  // one of src/errors.ts ERROR_CODES (a string literal)
   std::string errorMessage_;
 };

@@ -1,6 +1,7 @@
 // ContextWrap::Decode: one batch holding tokens of many sequences, decoded and sampled on the context's compute
 // thread; the step's outcome comes back to the JS thread through the context's thread-safe function.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -34,9 +35,17 @@ void DecodeStep::Fail(const char* code, std::string message) {
   errorMessage_ = std::move(message);
 }
 
+namespace {
+double MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
 void DecodeStep::Decode() {
   TakeLastLlamaError();
+  const auto computeStart = std::chrono::steady_clock::now();
   int32_t status = llama_decode(context_, batch_);
+  computeMs_ = MillisecondsSince(computeStart);
   if (status == 1) {
     Fail("ERR_KV_CACHE_FULL", "decode: no room in the KV cache for a batch of " + std::to_string(batch_.n_tokens) + " tokens");
     return;
@@ -47,6 +56,12 @@ void DecodeStep::Decode() {
                                   (reason.empty() ? std::string() : ": " + reason));
     return;
   }
+  const auto sampleStart = std::chrono::steady_clock::now();
+  Sample();
+  sampleMs_ = MillisecondsSince(sampleStart);
+}
+
+void DecodeStep::Sample() {
   const int32_t nVocab = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(context_)));
   sampled_.resize(sampleIndices_.size());
   if (topN_ > 0) {

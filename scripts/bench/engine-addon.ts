@@ -69,9 +69,15 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
     const decodeContext = await createContext(settings.gen);
     const decodeSampler = decodeContext.createSampler(GREEDY_SAMPLER_OPTIONS);
     await generate(decodeContext, decodeSampler, first, 1); // warmup, as llama-bench
+    const before = decodeContext.timings();
     const decodeNs: number[] = [];
     for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(decodeContext, decodeSampler, first, settings.gen));
+    const after = decodeContext.timings();
     decodeContext.dispose();
+    const steps = after.steps - before.steps;
+    const computeMs = (after.computeMs - before.computeMs) / steps;
+    const sampleMs = (after.sampleMs - before.sampleMs) / steps;
+    const wallMs = decodeNs.reduce((sum, ns) => sum + ns, 0) / 1e6 / steps;
 
     const { addon: version, llamaCppCommit } = addon.versions();
     return {
@@ -79,6 +85,7 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
       version: `${version} (llama.cpp ${llamaCppCommit.slice(0, 7)})`,
       prefill: throughputFromDurations(prompt.length, prefillNs),
       decode: throughputFromDurations(settings.gen, decodeNs),
+      decodeStep: { computeMs, sampleMs, bridgeMs: wallMs - computeMs - sampleMs },
     };
   } finally {
     model.dispose();

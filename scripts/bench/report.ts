@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/native/index.js";
 import { LLAMA_BENCH_ENGINE } from "./llama-bench.js";
 import { pairedRatio, type PairedRatio } from "./stats.js";
-import type { BenchSettings, EngineResult, Throughput } from "./types.js";
+import type { BenchSettings, EngineResult, StepBreakdown, Throughput } from "./types.js";
 
 export interface MachineInfo {
   cpu: string;
@@ -96,6 +96,15 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
+/** One decode step of an engine that can tell where its time went: the bridge is all it adds to llama.cpp's compute. */
+function formatStep(engine: string, step: StepBreakdown): string {
+  const wall = step.computeMs + step.sampleMs + step.bridgeMs;
+  const share = (ms: number) => `${((100 * ms) / wall).toFixed(2)}%`;
+  return `${engine} per decode step: ${step.computeMs.toFixed(2)} ms in llama_decode, ` +
+    `${step.sampleMs.toFixed(3)} ms sampling (${share(step.sampleMs)}), ` +
+    `${step.bridgeMs.toFixed(3)} ms bridge: N-API, thread hand-offs, JS (${share(step.bridgeMs)})`;
+}
+
 /** The report as text: settings, machine, and the comparison table (markdown). */
 export function formatReport(report: BenchReport): string {
   const { machine, settings } = report;
@@ -121,6 +130,7 @@ export function formatReport(report: BenchReport): string {
     "(engines interleaved, order reversed every other round), their geometric mean and 95% confidence interval over the",
     "rounds; and the ratio of the best repetitions (other work on a shared machine only slows repetitions down).",
     ...report.results.map((r) => `${r.engine}: ${r.version}`),
+    ...report.results.flatMap((r) => (r.decodeStep ? [formatStep(r.engine, r.decodeStep)] : [])),
   ];
   return lines.join("\n");
 }

@@ -33,12 +33,23 @@ export interface Throughput {
   samples: number[];
 }
 
+/** Where the wall time of one decode step went, in milliseconds (the addon reports it; other engines cannot). */
+export interface StepBreakdown {
+  /** Inside llama_decode: the model's compute, the same code llama-bench runs. */
+  computeMs: number;
+  sampleMs: number;
+  /** The rest: N-API, thread hand-offs and the JavaScript loop. */
+  bridgeMs: number;
+}
+
 export interface EngineResult {
   engine: string;
   /** Version or build of the engine, as it reports it. */
   version: string;
   prefill: Throughput;
   decode: Throughput;
+  /** Mean over the timed decode steps. */
+  decodeStep?: StepBreakdown;
 }
 
 export type EngineName = "addon" | "node-llama-cpp";
@@ -67,7 +78,12 @@ export function throughputFromSamples(tokens: number, samples: readonly number[]
 export function mergeRounds<T extends EngineResult>(rounds: readonly T[]): T {
   const merge = (pick: (r: T) => Throughput) =>
     throughputFromSamples(pick(rounds[0]!).tokens, rounds.flatMap((r) => pick(r).samples));
-  return { ...rounds[0]!, prefill: merge((r) => r.prefill), decode: merge((r) => r.decode) };
+  const steps = rounds.flatMap((r) => (r.decodeStep ? [r.decodeStep] : []));
+  const mean = (pick: (b: StepBreakdown) => number) => steps.reduce((sum, b) => sum + pick(b), 0) / steps.length;
+  const decodeStep = steps.length === 0
+    ? undefined
+    : { computeMs: mean((b) => b.computeMs), sampleMs: mean((b) => b.sampleMs), bridgeMs: mean((b) => b.bridgeMs) };
+  return { ...rounds[0]!, prefill: merge((r) => r.prefill), decode: merge((r) => r.decode), decodeStep };
 }
 
 /** Reproducible prompt ids drawn from the ordinary (non-special) part of the vocabulary. */

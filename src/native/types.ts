@@ -156,6 +156,16 @@ export interface NativeMemoryUsage {
   contextSize: number;
 }
 
+/** Totals over a context's settled decode() calls: where the time of a step went (for benchmarks and metrics). */
+export interface NativeDecodeTimings {
+  /** decode() calls settled (failed ones included). */
+  steps: number;
+  /** Milliseconds inside llama.cpp's llama_decode: the model's own compute. */
+  computeMs: number;
+  /** Milliseconds sampling after it (and computing log-probabilities when asked). */
+  sampleMs: number;
+}
+
 export interface NativeContext {
   readonly disposed: boolean;
   /** Total KV cells of the context. */
@@ -178,6 +188,8 @@ export interface NativeContext {
   /** Smallest and largest position held for a sequence ([-1, -1] when empty). */
   kvRange(sequence: number): [min: number, max: number];
   memoryUsage(): NativeMemoryUsage;
+  /** Cumulative timings of decode(); the rest of a step's wall time is the bridge (N-API, thread hand-offs, JS). */
+  timings(): NativeDecodeTimings;
   dispose(): void;
 }
 

@@ -6,14 +6,7 @@
  * A reply starts at a sequence's first sample after `kvRemove` (the engine trims a slot's cache whenever it admits
  * a request); the script gets the tokens sampled or forced since then.
  */
-import type {
-  NativeBatch,
-  NativeContext,
-  NativeDecodeResult,
-  NativeMemoryUsage,
-  NativeSampler,
-  NativeSamplerOptions,
-} from "../../src/native/types.js";
+import type { NativeBatch, NativeContext, NativeDecodeResult, NativeDecodeTimings, NativeMemoryUsage, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
 
 /** What a script sees when asked for the next token of a sequence. */
 export interface ScriptView {
@@ -180,6 +173,11 @@ export class ScriptedContext implements NativeContext {
 
   memoryUsage(): NativeMemoryUsage {
     return { kvCacheBytes: 0, kvCellsUsed: this.cells.reduce((sum, c) => sum + c.length, 0), contextSize: this.contextSize };
+  }
+
+  /** A scripted step costs no compute: only the count is real. */
+  timings(): NativeDecodeTimings {
+    return { steps: this.batches.length, computeMs: 0, sampleMs: 0 };
   }
 
   dispose(): void {

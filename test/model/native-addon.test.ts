@@ -177,6 +177,23 @@ describe("decode", () => {
     expect(result.sampledLogprobs![0]).toBeCloseTo(top[0]!, 5);
   });
 
+  it("timings() counts every settled decode and splits its time into compute and sampling", async () => {
+    const own = await model.createContext(contextOptions({ sequences: 1, contextSize: 128 }));
+    expect(own.timings()).toEqual({ steps: 0, computeMs: 0, sampleMs: 0 });
+    const generated = await greedySolo(own, 0, Array.from(model.tokenize(prompts[0]!, false)), 5);
+    const timings = own.timings();
+    expect(generated).toHaveLength(5);
+    expect(timings.steps).toBe(5); // the prompt's decode gives the first token, then one step per token
+    expect(timings.computeMs).toBeGreaterThan(0);
+    expect(timings.sampleMs).toBeGreaterThan(0);
+    await expect(own.decode({
+      tokens: Int32Array.of(1), positions: Int32Array.of(500), sequenceIds: Int32Array.of(0),
+      sampleIndices: Int32Array.of(0), samplers: [own.createSampler(GREEDY)],
+    })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+    expect(own.timings().steps).toBe(6); // a failed step counts too
+    own.dispose();
+  });
+
   it("greedy picks the first most likely token at every step (the argmax agrees with the logprob ranking)", async () => {
     const sampler = context.createSampler(GREEDY);
     let token = model.tokenize(prompts[1]!, false)[0]!;
