@@ -8,9 +8,17 @@ import { DEFAULT_REASONING_EFFORT } from "./conversation.js";
 /** The reasoning efforts gpt-oss was trained with. */
 export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
 
-/** A whole line `Reasoning: X` (case-insensitive key and value, surrounding blanks allowed). */
-const REASONING_LINE = /^[ \t]*reasoning[ \t]*:[ \t]*(\S+)[ \t\r]*$/im;
-const REASONING_LINES = new RegExp(REASONING_LINE.source, "gim");
+/**
+ * A whole line `Reasoning: X` (case-insensitive key and value, surrounding blanks allowed, CRLF line ends too):
+ * the one definition of the line's syntax, for the library and the server. Group 1 is the value, matched by the
+ * regular-expression source `value`.
+ */
+export function reasoningLinePattern(value = "\\S+", flags = "im"): RegExp {
+  return new RegExp(`^[ \\t]*reasoning[ \\t]*:[ \\t]*(${value})[ \\t\\r]*$`, flags);
+}
+
+const REASONING_LINE = reasoningLinePattern();
+const REASONING_LINES = reasoningLinePattern("\\S+", "gim");
 
 /**
  * `value` as a reasoning effort (trimmed, case-insensitive).

@@ -2,17 +2,18 @@
  * Which reasoning effort a request gets. Precedence, first present wins:
  *   1. `reasoning_effort` (OpenAI) — or `reasoning.effort` (OpenRouter / Responses API object)
  *   2. `reasoning_level` (alias some gpt-oss clients send)
- *   3. a `Reasoning: low|medium|high` line in a system message (the harmony convention; the line is removed
- *      from the message so it is not rendered twice)
+ *   3. a `Reasoning: low|medium|high` line in a system message, the first if several (the harmony convention,
+ *      the same line syntax the library reads; such lines are removed so they are not rendered twice)
  *   4. the server default (`--reasoning-effort`, default "medium")
  * An explicit field with a bad value is a 400 (`invalid_reasoning_effort`); a system line with an unknown
  * value is left in the message as ordinary text.
  */
 import type { ChatMessage, ReasoningEffort } from "../chat/types.js";
-import { REASONING_EFFORTS } from "../harmony/reasoning.js";
+import { REASONING_EFFORTS, reasoningLinePattern } from "../harmony/reasoning.js";
 import { ApiError } from "./errors.js";
 
-const SYSTEM_LINE = new RegExp(`^[ \\t]*reasoning[ \\t]*:[ \\t]*(${REASONING_EFFORTS.join("|")})[ \\t]*$`, "im");
+/** The harmony `Reasoning:` line, with only the known efforts as its value (any other stays ordinary text). */
+const SYSTEM_LINE = reasoningLinePattern(REASONING_EFFORTS.join("|"));
 
 export function parseReasoningEffort(value: unknown, param: string): ReasoningEffort | undefined {
   if (value === undefined || value === null) return undefined;
@@ -27,8 +28,8 @@ export function parseReasoningEffort(value: unknown, param: string): ReasoningEf
 }
 
 /**
- * Finds a `Reasoning: X` line in the system messages, returns the effort and the messages without the line
- * (a system message left empty is dropped).
+ * Finds `Reasoning: X` lines in the system messages: returns the first one's effort (as the library resolves it)
+ * and the messages without the lines (a system message left empty is dropped).
  */
 export function takeSystemReasoningLine(messages: ChatMessage[]): { effort?: ReasoningEffort; messages: ChatMessage[] } {
   let effort: ReasoningEffort | undefined;
@@ -43,7 +44,7 @@ export function takeSystemReasoningLine(messages: ChatMessage[]): { effort?: Rea
       out.push(message);
       continue;
     }
-    effort = match[1].toLowerCase() as ReasoningEffort;
+    effort ??= match[1]!.toLowerCase() as ReasoningEffort;
     const rest = message.content.replace(SYSTEM_LINE, "").replace(/\n{3,}/g, "\n\n").trim();
     if (rest !== "") out.push({ role: "system", content: rest });
   }

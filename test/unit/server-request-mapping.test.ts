@@ -36,6 +36,17 @@ describe("reasoning effort precedence", () => {
     expect(call.messages[0]).toEqual({ role: "system", content: "Be brief." });
   });
 
+  it("reads the line with CRLF line ends, and the first of several as the library does", async () => {
+    const crlf = await send({ messages: [{ role: "system", content: "Be brief.\r\nReasoning: high\r\nThanks." }, user] });
+    expect(crlf.call.options.reasoningEffort).toBe("high");
+    expect(crlf.call.messages[0]).toEqual({ role: "system", content: "Be brief.\r\n\nThanks." });
+    const several = await send({
+      messages: [{ role: "system", content: "Reasoning: medium" }, { role: "system", content: "Reasoning: high" }, user],
+    });
+    expect(several.call.options.reasoningEffort).toBe("medium");
+    expect(several.call.messages).toEqual([user]);
+  });
+
   it("drops a system message that only held the Reasoning: line", async () => {
     const { call } = await send({ messages: [{ role: "system", content: "reasoning: medium" }, user] });
     expect(call.options.reasoningEffort).toBe("medium");
