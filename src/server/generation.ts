@@ -6,7 +6,7 @@
 import type { FastifyReply } from "fastify";
 import type { ChatMessage, ChatResult, GenerationOptions, StreamEvent } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
-import { type ApiError, type ServerErrorCode, toApiError } from "./errors.js";
+import { ApiError, type ServerErrorCode, toApiError } from "./errors.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ReadyModel } from "./model-registry.js";
 import { openSse, type SseStream } from "./sse.js";
@@ -38,8 +38,9 @@ export class InFlightRequests {
     return controller.signal;
   }
 
+  /** Cancels every request; each answers (or ends its stream with) 503 `shutting_down` and `reason`. */
   abortAll(reason: string): void {
-    for (const controller of this.controllers) controller.abort(new GptOssError("ERR_ABORTED", reason));
+    for (const controller of this.controllers) controller.abort(new ApiError("shutting_down", reason));
   }
 
   /** Resolves true when no request is in flight, or false after `timeoutMs`. */
@@ -91,12 +92,19 @@ export async function* generate(request: GenerationRequest): AsyncGenerator<Stre
       }
       yield event;
     }
+  } catch (error) {
+    throw serverCancellation(request.signal) ?? error;
   } finally {
     // Leaving early (client gone, consumer error) must stop the engine, not just our loop.
     if (!finished) ownAbort.abort(new GptOssError("ERR_ABORTED", "The request ended before the generation finished."));
     request.signal.removeEventListener("abort", onAbort);
     release();
   }
+}
+
+/** The answer for a request the server itself cancelled (shutdown), or undefined (not cancelled, or the client left). */
+function serverCancellation(signal: AbortSignal): ApiError | undefined {
+  return signal.aborted && signal.reason instanceof ApiError ? signal.reason : undefined;
 }
 
 /** Runs a generation to its end and returns the result (non-streaming responses). */
@@ -136,7 +144,8 @@ export async function streamGeneration(
     handlers = open(sse);
     for (; !next.done; next = await events.next()) handlers.event(next.value);
   } catch (error) {
-    if (!request.signal.aborted) {
+    // Reported in-band unless the client is gone (a server-side cancellation still has a listener).
+    if (!request.signal.aborted || serverCancellation(request.signal)) {
       const apiError = toApiError(error, paramHints);
       if (apiError.status >= 500) reply.log.error({ err: error }, "generation failed mid-stream");
       handlers?.error(apiError);

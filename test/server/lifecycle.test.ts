@@ -90,4 +90,21 @@ describe("shutdown", () => {
     await reading;
     expect(chunks.length).toBeGreaterThanOrEqual(1);
   });
+
+  it("answers requests it cuts short with 503 shutting_down, in-band for a stream", async () => {
+    const model = new FakeModel();
+    h = await startServer({ fake: model });
+    model.script({ hang: true, reasoning: "a", content: "b" });
+    const whole = h.client.chat.completions.create({ model: "fake", messages: hi }).catch((e: unknown) => e);
+    await until(() => model.calls.length === 1, "the request to start");
+    model.script({ hang: true, reasoning: "a", content: "b" });
+    const stream = await h.client.chat.completions.create({ model: "fake", messages: hi, stream: true });
+    const reading = (async () => {
+      for await (const _chunk of stream) { /* until the error */ }
+    })().catch((e: unknown) => e);
+    await until(() => model.calls.length === 2, "the stream to start");
+    await h.server.shutdown({ timeoutMs: 100 });
+    expect(await whole).toMatchObject({ status: 503, code: "shutting_down", type: "server_error" });
+    expect(await reading).toMatchObject({ code: "shutting_down", type: "server_error" });
+  });
 });
