@@ -3,6 +3,7 @@
 // vendor/pin.json, then applies vendor/patches/*.patch. Idempotent: a tree already at the pin with the
 // patches applied is left alone. Any mismatch is a hard failure with a message that says what to do.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +27,9 @@ function git(args, cwd = target) {
 const patches = existsSync(patchDir)
   ? readdirSync(patchDir).filter((f) => f.endsWith(".patch")).sort()
   : [];
-const wantedStamp = JSON.stringify({ commit: pin.commit, patches: patches.map((p) => [p, readFileSync(join(patchDir, p), "utf8").length]) });
+// The pin and every patch's content: editing a patch re-vendors even when its length stays the same.
+const sha256 = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
+const wantedStamp = JSON.stringify({ commit: pin.commit, patches: patches.map((p) => [p, sha256(join(patchDir, p))]) });
 
 if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === wantedStamp) {
   console.log(`[gpt-oss-node vendor] vendor/llama.cpp already at ${pin.commit.slice(0, 12)}`);
