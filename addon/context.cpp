@@ -131,7 +131,7 @@ void ContextWrap::FreeNative() {
 void ContextWrap::Dispose() {
   if (disposed_) return;
   disposed_ = true;
-  if (!busy_ || GetAddonData(Env())->tearingDown) FreeNative();
+  if (!busy() || GetAddonData(Env())->tearingDown) FreeNative();
 }
 
 Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeStep> step,
@@ -149,11 +149,10 @@ Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeSt
   RefreshCellsUsed();  // memoryUsage() reports this figure while the cache belongs to the compute thread
   for (SamplerWrap* sampler : step->samplers()) sampler->Retain();
   step_ = std::move(step);
-  busy_ = true;
   decodeSignal_.Ref(env);
   computeThread_->Post([this] {
     step_->Run();
-    decodeSignal_.NonBlockingCall(step_.get());  // napi_closing during env teardown: nothing to deliver to
+    decodeSignal_.NonBlockingCall();  // napi_closing during env teardown: nothing to deliver to
   });
   return deferred.Promise();
 }
@@ -173,7 +172,6 @@ void ContextWrap::FinishDecode(Napi::Env env) {
   steps_ += 1;
   computeMs_ += step->computeMs();
   sampleMs_ += step->sampleMs();
-  busy_ = false;
   if (disposed_) FreeNative();
   // Settling fails only when the env can no longer run JS (a worker being terminated): nobody can observe the
   // promise then, and an exception must not escape into the event loop.
@@ -223,7 +221,7 @@ static int32_t PosArg(const Napi::CallbackInfo& info, size_t index) {
 
 Napi::Value ContextWrap::KvRemove(const Napi::CallbackInfo& info) {
   EnsureLive(info.Env(), "kvRemove");
-  if (busy_) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvRemove: a decode is in progress");
+  if (busy()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvRemove: a decode is in progress");
   int32_t sequence = SequenceArg(info, 0, "kvRemove");
   bool ok = llama_memory_seq_rm(llama_get_memory(context_), sequence, PosArg(info, 1), PosArg(info, 2));
   return Napi::Boolean::New(info.Env(), ok);
@@ -231,7 +229,7 @@ Napi::Value ContextWrap::KvRemove(const Napi::CallbackInfo& info) {
 
 Napi::Value ContextWrap::KvCopy(const Napi::CallbackInfo& info) {
   EnsureLive(info.Env(), "kvCopy");
-  if (busy_) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvCopy: a decode is in progress");
+  if (busy()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvCopy: a decode is in progress");
   int32_t src = SequenceArg(info, 0, "kvCopy");
   int32_t dst = SequenceArg(info, 1, "kvCopy");
   llama_memory_seq_cp(llama_get_memory(context_), src, dst, PosArg(info, 2), PosArg(info, 3));
@@ -240,21 +238,21 @@ Napi::Value ContextWrap::KvCopy(const Napi::CallbackInfo& info) {
 
 Napi::Value ContextWrap::KvKeep(const Napi::CallbackInfo& info) {
   EnsureLive(info.Env(), "kvKeep");
-  if (busy_) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvKeep: a decode is in progress");
+  if (busy()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvKeep: a decode is in progress");
   llama_memory_seq_keep(llama_get_memory(context_), SequenceArg(info, 0, "kvKeep"));
   return info.Env().Undefined();
 }
 
 Napi::Value ContextWrap::KvClear(const Napi::CallbackInfo& info) {
   EnsureLive(info.Env(), "kvClear");
-  if (busy_) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvClear: a decode is in progress");
+  if (busy()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvClear: a decode is in progress");
   llama_memory_clear(llama_get_memory(context_), true);
   return info.Env().Undefined();
 }
 
 Napi::Value ContextWrap::KvRange(const Napi::CallbackInfo& info) {
   EnsureLive(info.Env(), "kvRange");
-  if (busy_) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvRange: a decode is in progress");
+  if (busy()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "kvRange: a decode is in progress");
   int32_t sequence = SequenceArg(info, 0, "kvRange");
   llama_memory_t memory = llama_get_memory(context_);
   Napi::Array result = Napi::Array::New(info.Env(), 2);
@@ -276,7 +274,7 @@ void ContextWrap::RefreshCellsUsed() {
 Napi::Value ContextWrap::MemoryUsage(const Napi::CallbackInfo& info) {
   EnsureLive(info.Env(), "memoryUsage");
   // While a decode runs the cache belongs to the worker thread: report the figure from before it started.
-  if (!busy_) RefreshCellsUsed();
+  if (!busy()) RefreshCellsUsed();
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("kvCacheBytes", static_cast<double>(kvBytes_));
   result.Set("kvCellsUsed", cellsUsed_);

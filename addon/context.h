@@ -19,7 +19,7 @@ class ModelWrap;
 class SamplerWrap;
 
 // Runs on the JS thread when a context's decode step has finished on its compute thread (env is null when
-// the env is being torn down: nothing JS is touched then).
+// the env is being torn down: nothing JS is touched then). The call carries no data: the step stays on the context.
 void DeliverDecodeStep(Napi::Env env, Napi::Function unused, ContextWrap* context, DecodeStep* step);
 using DecodeSignal = Napi::TypedThreadSafeFunction<ContextWrap, DecodeStep, DeliverDecodeStep>;
 
@@ -65,11 +65,13 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   int32_t SequenceArg(const Napi::CallbackInfo& info, size_t index, const char* op) const;
   void FreeNative();
   void RefreshCellsUsed();
+  // A decode is in flight: its step is set from StartDecode until FinishDecode.
+  bool busy() const { return step_ != nullptr; }
 
   llama_context* context_ = nullptr;
   std::unique_ptr<ComputeThread> computeThread_;
   DecodeSignal decodeSignal_;  // compute thread -> JS thread; referenced (keeps the loop alive) only while busy
-  // The decode in flight (busy_): its step, its promise, and references that keep this context and the step's
+  // The decode in flight (busy()): its step, its promise, and references that keep this context and the step's
   // samplers from being collected until it settles.
   std::unique_ptr<DecodeStep> step_;
   std::optional<Napi::Promise::Deferred> pending_;
@@ -89,7 +91,6 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   double computeMs_ = 0;
   double sampleMs_ = 0;
   double cellsUsed_ = 0;
-  bool busy_ = false;
   bool disposed_ = false;
   std::set<SamplerWrap*> samplers_;
 };

@@ -147,7 +147,7 @@ Napi::Int32Array Int32Field(const Napi::Object& batch, const char* key) {
 Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnsureLive(env, "decode");
-  if (busy_) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: another decode is still in progress on this context");
+  if (busy()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: another decode is still in progress on this context");
   if (info.Length() < 1 || !info[0].IsObject()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: expected a batch");
   Napi::Object batch = info[0].As<Napi::Object>();
   Napi::Int32Array tokens = Int32Field(batch, "tokens");
