@@ -1,6 +1,6 @@
 /**
  * Defaults of the library API: the single source of truth for every default value named in the TSDoc of
- * src/chat/types.ts. The HTTP server has its own overridable copies for request fields.
+ * src/chat/types.ts. The HTTP server passes its own (flags) as `GenerationOptions.defaults`, never as request values.
  */
 import { DEFAULT_REASONING_EFFORT } from "../harmony/conversation.js";
 
@@ -18,7 +18,7 @@ export const DEFAULTS = {
   reasoningEffort: DEFAULT_REASONING_EFFORT,
   /** Most model rounds of `runTools`. */
   maxRounds: 8,
-  /** Context tokens shared by all parallel sequences. */
+  /** Context tokens: one KV pool shared by all parallel sequences; one request may use all of it. */
   contextSize: 8192,
   /** Parallel sequence slots. */
   parallel: 4,
@@ -32,7 +32,8 @@ export const LIMITS = {
   threads: { min: 1, max: 1024 },
   contextSize: { min: 64, max: 1 << 24 },
   maxQueue: { min: 0, max: 1_000_000 },
-  maxTokens: { min: 1, max: 1 << 24 },
+  /** The context is the real upper bound (the engine checks prompt + maxTokens against it). */
+  maxTokens: { min: 1, max: Number.MAX_SAFE_INTEGER },
   maxReasoningTokens: { min: 0, max: 1 << 24 },
   maxRounds: { min: 1, max: 1000 },
   temperature: { min: 0, max: 100 },

@@ -3,14 +3,14 @@
  * parameters, turn rules (tools, tool choice, grammars, reasoning budget, stop strings) and the output checks.
  * Every option is validated here, before any work.
  */
-import { GptOssError } from "../errors.js";
 import { jsonObjectGrammar, jsonSchemaToGrammar } from "../engine/json-schema-grammar.js";
 import { randomSeed, type SamplingParams } from "../engine/sampling.js";
 import type { TurnRules } from "../engine/turn-policy.js";
 import { renderChatPrompt } from "../harmony/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { DEFAULTS, LIMITS } from "./defaults.js";
-import type { ChatMessage, FunctionTool, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "./types.js";
+import { parseReasoningEffort } from "../harmony/reasoning.js";
+import type { ChatMessage, FunctionTool, GenerationDefaults, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "./types.js";
 import {
   invalid,
   optionalChoice,
@@ -18,13 +18,17 @@ import {
   optionalNumber,
   optionalSignal,
   optionalString,
+  rejectUnknownKeys,
   requireObject,
 } from "./validate.js";
 
 /** A resolved turn, ready for `Engine.generate`. */
 export interface TurnRequest {
   prompt: number[];
-  maxTokens: number;
+  /** The caller's own limit (the engine refuses one that cannot fit with the prompt). */
+  maxTokens?: number;
+  /** The limit when the caller set none (the engine caps it to the room the prompt leaves). */
+  defaultMaxTokens: number;
   sampling: SamplingParams;
   rules: TurnRules;
   /** JSON output expected (response format json_object / json_schema); the schema when one was given. */
@@ -35,8 +39,6 @@ export interface TurnRequest {
 /** What resolving a turn needs from the model. */
 export interface TurnContext {
   tokenizer: Tokenizer;
-  /** Tokens one sequence holds (prompt + output). */
-  slotContextSize: number;
   /** Special tokens the model may never sample. */
   bannedTokens: readonly number[];
 }
@@ -125,14 +127,30 @@ function finalFormat(options: GenerationOptions): { grammar?: string; json?: { s
   throw invalid('responseFormat.type "text", "json_object" or "json_schema"', "responseFormat.type", (format as { type: unknown }).type);
 }
 
+const DEFAULTS_KEYS = ["maxTokens", "temperature", "topP", "reasoningEffort"] as const;
+
+/** `options.defaults` over the library's own: the values a request gets for what it leaves out. */
+function resolveDefaults(input: unknown): Required<GenerationDefaults> {
+  const given = input === undefined ? {} : requireObject(input, "defaults");
+  rejectUnknownKeys(given, DEFAULTS_KEYS, "defaults");
+  return {
+    maxTokens: optionalInteger(given.maxTokens, "defaults.maxTokens", LIMITS.maxTokens) ?? DEFAULTS.maxTokens,
+    temperature: optionalNumber(given.temperature, "defaults.temperature", LIMITS.temperature) ?? DEFAULTS.temperature,
+    topP: optionalNumber(given.topP, "defaults.topP", LIMITS.topP) ?? DEFAULTS.topP,
+    reasoningEffort: given.reasoningEffort === undefined ? DEFAULTS.reasoningEffort : parseReasoningEffort(given.reasoningEffort, "defaults.reasoningEffort"),
+  };
+}
+
 /**
- * Validates `options` and builds the turn.
+ * Validates `options` and builds the turn. Whether the prompt and `maxTokens` fit in the context is the
+ * engine's to check (it owns the pool).
  * @throws GptOssError ERR_INVALID_ARGUMENT (any option), ERR_SCHEMA_INVALID (a schema outside the supported subset),
- *   ERR_INVALID_REASONING_EFFORT, ERR_CONTEXT_OVERFLOW (the prompt alone fills a sequence).
+ *   ERR_INVALID_REASONING_EFFORT.
  */
 export function resolveTurn(messagesInput: unknown, optionsInput: unknown, context: TurnContext): TurnRequest {
   const messages = validateMessages(messagesInput);
   const options = (optionsInput === undefined ? {} : requireObject(optionsInput, "options")) as GenerationOptions;
+  const defaults = resolveDefaults(options.defaults);
   const maxReasoningTokens = optionalInteger(options.maxReasoningTokens, "maxReasoningTokens", LIMITS.maxReasoningTokens);
   const tools = validateTools(options.tools);
   const toolChoice = validateToolChoice(options.toolChoice, tools);
@@ -140,8 +158,8 @@ export function resolveTurn(messagesInput: unknown, optionsInput: unknown, conte
   const explicitMaxTokens = optionalInteger(options.maxTokens, "maxTokens", LIMITS.maxTokens);
   const signal = optionalSignal(options.signal, "signal");
   const sampling: SamplingParams = {
-    temperature: optionalNumber(options.temperature, "temperature", LIMITS.temperature) ?? DEFAULTS.temperature,
-    topP: optionalNumber(options.topP, "topP", LIMITS.topP) ?? DEFAULTS.topP,
+    temperature: optionalNumber(options.temperature, "temperature", LIMITS.temperature) ?? defaults.temperature,
+    topP: optionalNumber(options.topP, "topP", LIMITS.topP) ?? defaults.topP,
     topK: optionalInteger(options.topK, "topK", LIMITS.topK) ?? DEFAULTS.topK,
     minP: optionalNumber(options.minP, "minP", LIMITS.minP) ?? DEFAULTS.minP,
     seed: optionalInteger(options.seed, "seed", LIMITS.seed) ?? randomSeed(),
@@ -154,26 +172,20 @@ export function resolveTurn(messagesInput: unknown, optionsInput: unknown, conte
 
   const prompt = renderChatPrompt(messages, {
     reasoningEffort: options.reasoningEffort ?? null,
+    defaultReasoningEffort: defaults.reasoningEffort,
     tools,
     instructions,
     responseFormat: options.responseFormat,
   }).renderTokens(context.tokenizer);
 
-  const room = context.slotContextSize - prompt.length;
-  if (room <= 0) {
-    throw new GptOssError(
-      "ERR_CONTEXT_OVERFLOW",
-      `The prompt has ${prompt.length} tokens but a sequence holds ${context.slotContextSize}; shorten the conversation or load the model with a larger contextSize (or fewer parallel slots).`,
-    );
-  }
   const toolGrammars = new Map<string, string>();
   for (const tool of tools) {
     toolGrammars.set(tool.name, tool.parameters ? jsonSchemaToGrammar(tool.parameters) : jsonObjectGrammar());
   }
   return {
     prompt,
-    // An explicit maxTokens is checked strictly by the engine; the default shrinks to the room left.
-    maxTokens: explicitMaxTokens ?? Math.min(DEFAULTS.maxTokens, room),
+    ...(explicitMaxTokens !== undefined && { maxTokens: explicitMaxTokens }),
+    defaultMaxTokens: defaults.maxTokens,
     sampling,
     rules: {
       tools: toolGrammars,

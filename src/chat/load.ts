@@ -1,7 +1,8 @@
 /**
  * `loadModel`: validate the options and the GGUF (clear coded errors before any native code), build the tokenizer
- * from the file's own vocabulary, pick devices, load the weights, create one context with a slot per parallel
- * sequence (sliding-window layers keep the full context so cached prefixes can be reused), start the engine.
+ * from the file's own vocabulary, pick devices, load the weights, create one context whose KV cache is one pool
+ * shared by the parallel sequences (unified: any request may use the whole context; sliding-window layers keep
+ * the full context so cached prefixes can be reused), start the engine.
  */
 import { availableParallelism } from "node:os";
 import { GPT_OSS_ARCHITECTURE } from "../architecture.js";
@@ -90,8 +91,8 @@ function abortedLoad(signal: AbortSignal, path: string): GptOssError {
  * Loads a gpt-oss GGUF and returns a {@link Model} ready to chat.
  *
  * @param path Path of a gpt-oss GGUF file (e.g. `gpt-oss-20b-mxfp4.gguf`).
- * @param options See {@link LoadModelOptions}: `contextSize` (default 8192, capped by the model; shared by all
- *   slots), `parallel` (default 4), `threads` (default: all cores), `gpu` (default `"auto"`), `maxQueue`
+ * @param options See {@link LoadModelOptions}: `contextSize` (default 8192, capped by the model; one pool shared by all
+ *   slots, any one request may use all of it), `parallel` (default 4), `threads` (default: all cores), `gpu` (default `"auto"`), `maxQueue`
  *   (default 64), `onProgress`, `signal`.
  * @throws GptOssError ERR_INVALID_ARGUMENT, ERR_MODEL_NOT_FOUND, ERR_GGUF_INVALID, ERR_MODEL_UNSUPPORTED,
  *   ERR_TOKENIZER_INVALID, ERR_BACKEND_UNAVAILABLE, ERR_NATIVE_LOAD_FAILED, ERR_MODEL_LOAD_FAILED,
@@ -142,6 +143,7 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
       cacheTypeK: "f16",
       cacheTypeV: "f16",
       swaFull: true,
+      kvUnified: true,
     });
     onProgress({ phase: "context", fraction: 1 });
   } catch (error) {

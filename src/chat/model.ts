@@ -90,11 +90,7 @@ export class ChatModel implements Model {
 
   async *stream(messages: ChatMessage[], options?: GenerationOptions): AsyncGenerator<StreamEvent, void, undefined> {
     this.assertOpen();
-    const turn = resolveTurn(messages, options, {
-      tokenizer: this.tokenizer,
-      slotContextSize: this.engine.slotContextSize,
-      bannedTokens: this.bannedTokens,
-    });
+    const turn = resolveTurn(messages, options, { tokenizer: this.tokenizer, bannedTokens: this.bannedTokens });
     // The answer's grammar (possibly hand-written GBNF) is first used after the analysis: a bad one fails now.
     if (turn.rules.finalGrammar !== undefined) this.engine.checkGrammar(turn.rules.finalGrammar, turn.sampling);
     if (turn.signal?.aborted) throw abortedError(turn.signal);
@@ -110,7 +106,14 @@ export class ChatModel implements Model {
     let outcome: GenerationOutcome | undefined;
     let failure: { error: unknown } | undefined;
     const generation = this.engine
-      .generate({ prompt: turn.prompt, maxTokens: turn.maxTokens, sampling: turn.sampling, policy, signal })
+      .generate({
+        prompt: turn.prompt,
+        ...(turn.maxTokens !== undefined && { maxTokens: turn.maxTokens }),
+        defaultMaxTokens: turn.defaultMaxTokens,
+        sampling: turn.sampling,
+        policy,
+        signal,
+      })
       .then(
         (result) => (outcome = result),
         (error: unknown) => (failure = { error }),

@@ -46,8 +46,26 @@ export type ResponseFormat =
   | { type: "json_object" }
   | { type: "json_schema"; name?: string; schema: JsonSchema; strict?: boolean };
 
-export interface GenerationOptions {
+/**
+ * Fallbacks for what a request leaves out, e.g. a server's own defaults: each applies only where the request
+ * (and, for the reasoning effort, a `Reasoning:` line in a system message) sets nothing.
+ */
+export interface GenerationDefaults {
+  /** Default 2048; like the library's own, capped to the room the prompt leaves in the context. */
+  maxTokens?: number;
+  /** Default 0.7. */
+  temperature?: number;
+  /** Default 0.9. */
+  topP?: number;
   /** Default "medium". */
+  reasoningEffort?: ReasoningEffort;
+}
+
+export interface GenerationOptions {
+  /**
+   * Default: a `Reasoning: low|medium|high` line in a system message, else `defaults.reasoningEffort`, else
+   * "medium".
+   */
   reasoningEffort?: ReasoningEffort;
   /** Most tokens of chain of thought before the engine forces the answer (default: unlimited; 0 skips analysis). */
   maxReasoningTokens?: number;
@@ -57,7 +75,11 @@ export interface GenerationOptions {
   responseFormat?: ResponseFormat;
   /** Raw GBNF grammar for the final answer (an alternative to responseFormat). */
   grammar?: string;
-  /** Most generated tokens in total, reasoning included (default 2048). */
+  /**
+   * Most generated tokens in total, reasoning included. The prompt plus this must fit in the context
+   * (ERR_CONTEXT_OVERFLOW names both numbers). Default 2048 (or `defaults.maxTokens`), capped to the room the
+   * prompt leaves: a request that omits it never fails for its length.
+   */
   maxTokens?: number;
   /** Default 0.7 (0 = greedy). */
   temperature?: number;
@@ -79,6 +101,8 @@ export interface GenerationOptions {
   instructions?: string;
   /** Aborting ends the generation with ERR_ABORTED and frees its slot at the next step. */
   signal?: AbortSignal;
+  /** Fallbacks for the options above that this request leaves out (see {@link GenerationDefaults}). */
+  defaults?: GenerationDefaults;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "cancelled";
@@ -132,7 +156,7 @@ export interface LoadProgress {
 }
 
 export interface LoadModelOptions {
-  /** Context size in tokens shared by all parallel sequences (default 8192, capped by the model). */
+  /** Context size in tokens (default 8192, capped by the model): one KV pool shared by the parallel sequences; one request may use all of it. */
   contextSize?: number;
   /** Parallel sequence slots (default 4). */
   parallel?: number;
@@ -173,6 +197,10 @@ export interface EngineStats {
   promptTokensTotal: number;
   completionTokensTotal: number;
   cachedPromptTokensTotal: number;
+  /** Times a running request gave its KV cells back because the pool ran out (it resumed later). */
+  preemptionsTotal: number;
+  /** A new request would be refused now (ERR_BUSY): every slot is taken and the wait queue is full. */
+  queueFull: boolean;
 }
 
 export interface Model {

@@ -22,13 +22,14 @@ Options:
   --port N                port (default 8000, or $PORT)
   --api-key KEY           require this bearer key (repeatable; default: $OPENAI_API_KEY; none = open server)
   --rate-limit RPS[:BURST]  requests per second per key/address (default: $API_RATE_LIMIT_RPS, else unlimited)
-  --ctx-size N            context tokens shared by the parallel slots (default 8192)
-  --parallel N            parallel sequences per model (default 4)
+  --ctx-size N            context tokens: one KV pool shared by the parallel sequences, and the most one
+                          request may use, prompt and output together (default 8192)
+  --parallel N            sequences generating at once per model (default 4)
   --threads N             CPU threads (default: every logical core)
   --gpu auto|cpu|cuda|vulkan|metal   backend (default auto)
-  --max-queue N           requests waiting for a slot before 503 (default 64)
+  --max-queue N           requests waiting for a slot or KV room before 503 + Retry-After (default 64)
   --reasoning-effort low|medium|high  default for requests that set none (default medium)
-  --max-tokens N          default max_tokens (default 2048)
+  --max-tokens N          default max_tokens, capped to the room the prompt leaves (default 2048)
   --temperature X         default temperature (default 0.7)
   --top-p X               default top_p (default 0.9)
   --shutdown-timeout MS   on SIGTERM/SIGINT, time in-flight requests get to finish (default 30000)
@@ -105,7 +106,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     host: values.host ?? "127.0.0.1",
     port: intOption(values.port ?? env.PORT, values.port ? "--port" : "PORT", 0, 65535) ?? 8000,
     load,
-    server: { apiKeys, ...(rateLimit && { rateLimit }), defaults, ...(maxQueue !== undefined && { maxQueue }), logger: { level: env.LOG_LEVEL ?? "info" } },
+    server: { apiKeys, ...(rateLimit && { rateLimit }), defaults, logger: { level: env.LOG_LEVEL ?? "info" } },
     shutdownTimeoutMs: intOption(values["shutdown-timeout"], "--shutdown-timeout", 0) ?? 30_000,
   };
 }

@@ -2,6 +2,7 @@
  * The state of one generation request inside the scheduler: what it asked for, where it stands, and how it ends.
  */
 import type { FinishReason } from "../chat/types.js";
+import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
 import type { Constraint, Directive, TokenPolicy } from "./policy.js";
 import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
@@ -10,8 +11,12 @@ import type { Slot } from "./slots.js";
 /** What a caller submits to the engine. */
 export interface GenerationRequest {
   prompt: readonly number[];
-  /** Most completion tokens (sampled and forced). */
-  maxTokens: number;
+  /**
+   * Most completion tokens (sampled and forced), as the caller asked: the prompt plus this must fit in the
+   * context, else the request is refused. Absent: `defaultMaxTokens`, capped to the room the prompt leaves.
+   */
+  maxTokens?: number;
+  defaultMaxTokens: number;
   sampling: SamplingParams;
   policy: TokenPolicy;
   /** Aborting frees the request's slot at the next step; it then ends with `cancelled`. */
@@ -27,8 +32,42 @@ export interface GenerationOutcome {
   completionTokens: number;
 }
 
+/**
+ * The context-window rule, in one place: the prompt must leave room for one token; an explicit `maxTokens` must
+ * fit with the prompt; the default is capped to the room left. Returns the request's completion limit.
+ * @throws GptOssError ERR_CONTEXT_OVERFLOW naming both numbers; ERR_INVALID_ARGUMENT for an empty prompt.
+ */
+export function completionLimit(request: GenerationRequest, capacity: number): number {
+  const promptTokens = request.prompt.length;
+  if (promptTokens === 0) throw new GptOssError("ERR_INVALID_ARGUMENT", "The prompt has no tokens.");
+  if (promptTokens >= capacity) {
+    throw new GptOssError(
+      "ERR_CONTEXT_OVERFLOW",
+      `This model's maximum context length is ${capacity} tokens, but the messages take ${promptTokens} tokens. ` +
+        "Shorten the conversation, or load the model with a larger contextSize.",
+    );
+  }
+  if (request.maxTokens === undefined) return Math.min(request.defaultMaxTokens, capacity - promptTokens);
+  if (promptTokens + request.maxTokens > capacity) {
+    throw new GptOssError(
+      "ERR_CONTEXT_OVERFLOW",
+      `This model's maximum context length is ${capacity} tokens. However, you requested ${promptTokens + request.maxTokens} tokens ` +
+        `(${promptTokens} in the messages, ${request.maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+    );
+  }
+  return request.maxTokens;
+}
+
 export class RequestState {
   slot: Slot | undefined;
+  /** Completion tokens this request may produce (resolved against the context when it was submitted). */
+  readonly maxTokens: number;
+  /** Submission order: the youngest request is the first preempted when the KV pool runs out. */
+  readonly arrival: number;
+  /** Tokens to decode again when a preempted request is admitted anew (its prompt and output so far). */
+  resume: number[] | undefined;
+  /** Admitted at least once (its policy has begun and its prompt is counted). */
+  begun = false;
   /** Tokens to decode before the next sample (prompt remainder, then the last sampled token and forced ones). */
   pending: number[] = [];
   /** False while the prompt is still being prefilled in chunks. */
@@ -43,9 +82,18 @@ export class RequestState {
 
   constructor(
     readonly request: GenerationRequest,
+    limits: { maxTokens: number; arrival: number },
     private readonly resolveOutcome: (outcome: GenerationOutcome) => void,
     private readonly rejectOutcome: (error: unknown) => void,
-  ) {}
+  ) {
+    this.maxTokens = limits.maxTokens;
+    this.arrival = limits.arrival;
+  }
+
+  /** The tokens this request holds in its sequence once its pending tokens are decoded. */
+  get committedCells(): number {
+    return (this.slot?.cached.length ?? 0) + this.pending.length;
+  }
 
   get cancelled(): boolean {
     return this.request.signal?.aborted === true;
@@ -74,7 +122,7 @@ export class RequestState {
       this.grammarSampler?.dispose();
       this.grammarSampler = undefined;
     }
-    if (this.completionTokens >= this.request.maxTokens) return "length";
+    if (this.completionTokens >= this.maxTokens) return "length";
     return undefined;
   }
 

@@ -2,13 +2,20 @@
  * Continuous batching over one native context: every step builds one batch holding the next token of each
  * generating sequence plus chunks of the prompts being prefilled, makes one `decode()` call, and hands each
  * sampled token to its request's policy. New requests join between steps; aborted ones leave between steps.
+ *
+ * Memory is one pool: the KV cache is unified, so any request may use the whole context. A request is admitted
+ * when a sequence slot is free and its tokens (plus one) fit beside what the running requests have committed.
+ * When the pool runs out while several requests generate, the youngest is preempted: its sequence is released
+ * (the cache stays as an idle prefix until the cells are needed) and it goes back to the head of the queue, to
+ * resume where it stopped once there is room. A request alone always fits: prompt plus `maxTokens` is checked
+ * against the context when it is submitted.
  */
 import type { EngineStats } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
 import { assertNoInvertedRepetition } from "./gbnf-check.js";
 import type { Directive } from "./policy.js";
-import { RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
+import { completionLimit, RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
 import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
 import { SlotTable } from "./slots.js";
 
@@ -34,44 +41,42 @@ interface BatchEntry {
 
 export class Engine {
   readonly slots: SlotTable;
-  /** Tokens one sequence can hold. */
-  readonly slotContextSize: number;
   private readonly queue: RequestState[] = [];
   private readonly active: RequestState[] = [];
   private readonly prefillChunk: number;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private disposed = false;
-  private totals = { prompt: 0, completion: 0, cached: 0 };
+  private totals = { prompt: 0, completion: 0, cached: 0, preemptions: 0 };
+  private arrivals = 0;
 
   constructor(
     private readonly context: NativeContext,
     private readonly options: EngineOptions,
   ) {
     this.slots = new SlotTable(context);
-    this.slotContextSize = context.sequenceContextSize;
     this.prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
   }
 
+  /** Tokens one request may hold, prompt and output together: the whole context. */
+  get contextSize(): number {
+    return this.slots.capacity;
+  }
+
   /**
-   * Queues a request. Rejects before any work with ERR_CONTEXT_OVERFLOW when prompt plus `maxTokens` exceed a
-   * slot's context, ERR_BUSY when every slot is taken and the queue is full, ERR_DISPOSED after dispose().
-   * Resolves when the request ends, `cancelled` included.
+   * Queues a request. Rejects before any work with ERR_CONTEXT_OVERFLOW when the prompt, or the prompt plus an
+   * explicit `maxTokens`, does not fit in the context, ERR_BUSY when every slot is taken and the queue is full,
+   * ERR_DISPOSED after dispose(). Resolves when the request ends, `cancelled` included.
    */
   generate(request: GenerationRequest): Promise<GenerationOutcome> {
     if (this.disposed) return Promise.reject(new GptOssError("ERR_DISPOSED", "The engine was disposed."));
-    const needed = request.prompt.length + request.maxTokens;
-    if (request.prompt.length === 0 || needed > this.slotContextSize) {
-      return Promise.reject(
-        new GptOssError(
-          "ERR_CONTEXT_OVERFLOW",
-          `The prompt (${request.prompt.length} tokens) plus maxTokens (${request.maxTokens}) needs ${needed} tokens, ` +
-            `but a sequence holds ${this.slotContextSize} (contextSize ${this.context.contextSize} / ${this.context.sequences} parallel).`,
-        ),
-      );
+    let maxTokens: number;
+    try {
+      maxTokens = completionLimit(request, this.slots.capacity);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const freeSlots = this.context.sequences - this.slots.busyCount;
-    if (this.queue.length >= freeSlots + this.options.maxQueue) {
+    if (this.queueFull()) {
       return Promise.reject(
         new GptOssError(
           "ERR_BUSY",
@@ -85,6 +90,7 @@ export class Engine {
       const settle = () => signal?.removeEventListener("abort", onAbort);
       const state = new RequestState(
         request,
+        { maxTokens, arrival: ++this.arrivals },
         (outcome) => (settle(), resolve(outcome)),
         (error) => (settle(), reject(error)),
       );
@@ -116,7 +122,15 @@ export class Engine {
       promptTokensTotal: this.totals.prompt,
       completionTokensTotal: this.totals.completion,
       cachedPromptTokensTotal: this.totals.cached,
+      preemptionsTotal: this.totals.preemptions,
+      queueFull: this.queueFull(),
     };
+  }
+
+  /** A new request would be refused with ERR_BUSY: every slot is taken and `maxQueue` requests wait. */
+  private queueFull(): boolean {
+    const freeSlots = this.context.sequences - this.slots.busyCount;
+    return this.queue.length >= freeSlots + this.options.maxQueue;
   }
 
   /** Ends every request with `cancelled` and waits for the step in flight. Idempotent. */
@@ -180,26 +194,71 @@ export class Engine {
     for (const state of [...this.active]) if (state.cancelled) this.leave(state, "cancelled");
   }
 
+  /** Cells the running requests hold or will hold once their pending tokens are decoded. */
+  private committedCells(): number {
+    return this.active.reduce((sum, state) => sum + state.committedCells, 0);
+  }
+
+  /** Admits queued requests in order while a slot is free and the head's tokens fit in the pool. */
   private admit(): void {
     while (this.queue.length > 0 && this.slots.hasFree()) {
       const state = this.queue[0]!;
-      const { prompt } = state.request;
-      const lease = this.slots.acquire(prompt)!;
+      const tokens = state.resume ?? state.request.prompt;
+      if (this.committedCells() + tokens.length + 1 > this.slots.capacity) return;
+      const lease = this.slots.acquire(tokens)!; // may throw: the request stays queued and fails with the rest
       this.queue.shift();
       state.slot = lease.slot;
-      state.cachedPromptTokens = lease.reusedTokens;
-      state.pending = prompt.slice(lease.reusedTokens);
+      state.pending = tokens.slice(lease.reusedTokens);
+      state.resume = undefined;
       this.active.push(state);
-      this.totals.prompt += prompt.length;
+      if (state.begun) continue; // a preempted request resumes where it stopped
+      state.begun = true;
+      state.cachedPromptTokens = lease.reusedTokens;
+      this.totals.prompt += tokens.length;
       this.totals.cached += lease.reusedTokens;
       this.follow(state, () => state.request.policy.begin());
     }
   }
 
+  /**
+   * Frees a running request's sequence and puts it back at the head of the queue with everything it holds to
+   * decode again; the cache stays as an idle prefix (often reused whole) until the pool needs its cells.
+   */
+  private preempt(state: RequestState): void {
+    this.active.splice(this.active.indexOf(state), 1);
+    state.resume = [...state.slot!.cached, ...state.pending];
+    state.pending = [];
+    state.generating = false;
+    this.slots.release(state.slot!);
+    state.slot = undefined;
+    this.queue.unshift(state);
+    this.totals.preemptions++;
+  }
+
+  /** The running request that arrived last. */
+  private youngest(): RequestState {
+    return this.active.reduce((a, b) => (b.arrival > a.arrival ? b : a));
+  }
+
+  /** Preempts the youngest requests until the generating ones' next tokens fit in the cells not held by others. */
+  private fitGenerating(): void {
+    const demand = () => this.active.reduce((sum, state) => sum + (state.generating ? state.pending.length : 0), 0);
+    while (this.active.length > 1 && demand() > this.slots.capacity - this.slots.busyCells) this.preempt(this.youngest());
+  }
+
   /** One decode call for every active request. */
   private async step(): Promise<void> {
+    this.fitGenerating();
     const entries = this.plan();
-    if (entries.length === 0) return;
+    if (entries.length === 0) {
+      // No cell for anyone: the invariants above rule it out; never spin on it.
+      if (this.active.length > 1) this.preempt(this.youngest());
+      else if (this.active.length === 1) {
+        this.leave(this.active[0]!, undefined, new GptOssError("ERR_KV_CACHE_FULL", "The KV cache has no room for the request's next token."));
+      }
+      return;
+    }
+    this.slots.makeRoom(entries.reduce((sum, entry) => sum + entry.tokens.length, 0));
     const tokens: number[] = [];
     const positions: number[] = [];
     const sequenceIds: number[] = [];
@@ -248,17 +307,21 @@ export class Engine {
 
   /**
    * Splits the batch: generating sequences first (their pending tokens, then a sample), then prompt chunks in
-   * arrival order. A request whose sampler cannot be created (bad grammar) fails alone.
+   * arrival order, within the batch size and the free cells. A request whose sampler cannot be created (bad
+   * grammar) fails alone.
    */
   private plan(): BatchEntry[] {
     let budget = this.context.batchSize;
+    // Cells the batch may fill: all but those the running requests hold (idle caches are evicted for it).
+    let cells = this.slots.capacity - this.slots.busyCells;
     const entries: BatchEntry[] = [];
     let sampleCount = 0;
     const take = (state: RequestState, limit: number): void => {
-      const count = Math.min(state.pending.length, limit);
+      const count = Math.min(state.pending.length, limit, cells);
       if (count <= 0) return;
       const tokens = state.pending.splice(0, count);
       budget -= count;
+      cells -= count;
       let sampleSlot = -1;
       if (state.pending.length === 0) {
         try {

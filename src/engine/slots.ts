@@ -1,20 +1,22 @@
 /**
- * Sequence slots of the native context and the tokens each one still holds in the KV cache, for prefix reuse:
- * a new request takes the free slot whose cache shares the longest prefix with its prompt and keeps that prefix.
+ * Sequence slots of the native context and the tokens each one holds in the KV cache. The cache is one pool of
+ * cells shared by all sequences (unified KV): a slot holds one cell per cached position, busy or not. Idle slots
+ * keep their cache for prefix reuse (a new request takes the free slot whose cache shares the longest prefix with
+ * its prompt) until the pool needs their cells; then the least recently used are evicted first.
  */
 import type { NativeContext } from "../native/types.js";
 
 export interface Slot {
   /** Native sequence id. */
   readonly id: number;
-  /** Tokens held in the KV cache at positions 0..cached.length-1. */
+  /** Tokens held in the KV cache at positions 0..cached.length-1 (one cell each). */
   cached: number[];
   busy: boolean;
   /** Monotonic counter of the last release (least recently used slots are evicted first). */
   lastUsed: number;
 }
 
-/** Where a request starts: its slot and how many prompt tokens are already in the cache. */
+/** Where a request starts: its slot and how many of its tokens are already in the cache. */
 export interface SlotLease {
   slot: Slot;
   reusedTokens: number;
@@ -30,10 +32,13 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
 
 export class SlotTable {
   readonly slots: Slot[];
+  /** Cells of the pool (the context size). */
+  readonly capacity: number;
   private clock = 0;
 
   constructor(private readonly context: NativeContext) {
     this.slots = Array.from({ length: context.sequences }, (_, id) => ({ id, cached: [], busy: false, lastUsed: 0 }));
+    this.capacity = context.contextSize;
   }
 
   hasFree(): boolean {
@@ -44,30 +49,47 @@ export class SlotTable {
     return this.slots.filter((slot) => slot.busy).length;
   }
 
-  /**
-   * Takes the free slot sharing the longest prefix with `prompt` (ties: least recently used), trims its cache to
-   * that prefix and marks it busy. A prompt that is cached whole keeps all but its last token, so decoding that
-   * token yields the logits to sample from. When the cache cannot cut a sequence at that position, the slot is
-   * cleared and the prompt decoded in full. Undefined when every slot is busy.
-   */
-  acquire(prompt: readonly number[]): SlotLease | undefined {
-    let best: Slot | undefined;
-    let bestShared = -1;
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const shared = commonPrefixLength(slot.cached, prompt);
-      if (shared > bestShared || (shared === bestShared && best !== undefined && slot.lastUsed < best.lastUsed)) {
-        best = slot;
-        bestShared = shared;
-      }
-    }
-    if (best === undefined) return undefined;
-    const reusedTokens = this.truncate(best, Math.min(bestShared, prompt.length - 1));
-    best.busy = true;
-    return { slot: best, reusedTokens };
+  /** Cells held by every slot, idle caches included. */
+  get heldCells(): number {
+    return this.slots.reduce((sum, slot) => sum + slot.cached.length, 0);
   }
 
-  /** Marks a slot free again; its cached tokens stay for later prefix reuse. */
+  /** Cells held by busy slots (idle caches can be evicted, these cannot). */
+  get busyCells(): number {
+    return this.slots.reduce((sum, slot) => sum + (slot.busy ? slot.cached.length : 0), 0);
+  }
+
+  /**
+   * Evicts idle caches, least recently used first, until `cells` more cells are free in the pool.
+   * Returns false when even an empty set of idle caches leaves too little room.
+   */
+  makeRoom(cells: number): boolean {
+    let free = this.capacity - this.heldCells;
+    if (free >= cells) return true;
+    const idle = this.slots.filter((slot) => !slot.busy && slot.cached.length > 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const slot of idle) {
+      free += slot.cached.length;
+      this.clear(slot);
+      if (free >= cells) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes the free slot sharing the longest prefix with `tokens` (ties: least recently used), trims its cache to
+   * that prefix and marks it busy. Tokens cached whole keep all but the last, so decoding that one yields the
+   * logits to sample from. When the cache cannot cut a sequence at that position, the slot is cleared and the
+   * tokens decoded in full. Undefined when every slot is busy.
+   */
+  acquire(tokens: readonly number[]): SlotLease | undefined {
+    const best = this.bestFree(tokens);
+    if (best === undefined) return undefined;
+    const reusedTokens = this.truncate(best.slot, Math.min(best.shared, tokens.length - 1));
+    best.slot.busy = true;
+    return { slot: best.slot, reusedTokens };
+  }
+
+  /** Marks a slot free again; its cached tokens stay for later prefix reuse (until the pool needs the cells). */
   release(slot: Slot): void {
     slot.busy = false;
     slot.lastUsed = ++this.clock;
@@ -77,6 +99,20 @@ export class SlotTable {
   clear(slot: Slot): void {
     this.context.kvRemove(slot.id, 0, -1);
     slot.cached = [];
+  }
+
+  private bestFree(tokens: readonly number[]): { slot: Slot; shared: number } | undefined {
+    let best: Slot | undefined;
+    let bestShared = -1;
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const shared = commonPrefixLength(slot.cached, tokens);
+      if (shared > bestShared || (shared === bestShared && best !== undefined && slot.lastUsed < best.lastUsed)) {
+        best = slot;
+        bestShared = shared;
+      }
+    }
+    return best && { slot: best, shared: bestShared };
   }
 
   /** Keeps the first `keep` cached tokens of `slot`; returns how many were actually kept. */

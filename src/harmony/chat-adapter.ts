@@ -9,7 +9,7 @@
  *   a `commentary` preamble (content) and one `to=functions.NAME … <|constrain|>json` message per call;
  * - tool → `functions.NAME to=assistant<|channel|>commentary` with the result text verbatim.
  */
-import type { ChatMessage, FunctionTool, ResponseFormat } from "../chat/types.js";
+import type { ChatMessage, FunctionTool, ReasoningEffort, ResponseFormat } from "../chat/types.js";
 import { referenceBrowserNamespace, referencePythonNamespace } from "./builtin-tools.js";
 import {
   createSystemContent,
@@ -31,8 +31,10 @@ export const FUNCTION_CALL_CONTENT_TYPE = "<|constrain|>json";
 export const DEFAULT_RESPONSE_FORMAT_NAME = "response";
 
 export interface HarmonyChatOptions {
-  /** Request field; wins over a `Reasoning: X` line in a system message. Default `"medium"`. */
+  /** Request field; wins over a `Reasoning: X` line in a system message. */
   reasoningEffort?: string | null;
+  /** The effort when neither the field nor a system line sets one. Default `"medium"`. */
+  defaultReasoningEffort?: ReasoningEffort;
   /** Function tools, rendered as `namespace functions` in the developer message. Default none. */
   tools?: readonly FunctionTool[];
   /** Extra instructions, first in the developer message's `# Instructions`. */
@@ -101,7 +103,7 @@ export function chatToHarmonyMessages(messages: readonly ChatMessage[], options:
     modelIdentity: options.modelIdentity ?? DEFAULT_MODEL_IDENTITY,
     knowledgeCutoff: options.knowledgeCutoff ?? DEFAULT_KNOWLEDGE_CUTOFF,
     conversationStartDate: date ?? null,
-    reasoningEffort: resolveReasoningEffort(options.reasoningEffort, messages),
+    reasoningEffort: resolveReasoningEffort(options.reasoningEffort, messages, options.defaultReasoningEffort),
     tools: builtins,
   });
   const out: HarmonyMessage[] = [{ author: { role: "system" }, content: [system] }];

@@ -50,15 +50,19 @@ export function stripReasoningLines(text: string): string {
  * The reasoning effort of a request.
  * @param requested the request's field (`reasoning_effort` / `reasoning_level`); wins when set.
  * @param messages the conversation; the first system message with a `Reasoning: X` line is used next.
- * @returns the effort, `"medium"` when nothing sets it.
+ * @param fallback the effort when neither sets one (default `"medium"`).
  * @throws GptOssError `ERR_INVALID_REASONING_EFFORT` for a value other than low, medium, high.
  */
-export function resolveReasoningEffort(requested?: string | null, messages: readonly ChatMessage[] = []): ReasoningEffort {
+export function resolveReasoningEffort(
+  requested?: string | null,
+  messages: readonly ChatMessage[] = [],
+  fallback: ReasoningEffort = DEFAULT_REASONING_EFFORT,
+): ReasoningEffort {
   if (requested != null) return parseReasoningEffort(requested);
   for (const message of messages) {
     if (message.role !== "system") continue;
     const line = findReasoningLine(message.content);
     if (line !== undefined) return parseReasoningEffort(line, "the system message's Reasoning line");
   }
-  return DEFAULT_REASONING_EFFORT;
+  return fallback;
 }

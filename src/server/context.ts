@@ -1,7 +1,7 @@
 /** What route handlers of one server instance share. */
 import type { ReasoningField } from "./chat-completions/response.js";
 import type { InFlightRequests } from "./generation.js";
-import type { GenerationDefaults } from "./generation-params.js";
+import type { GenerationDefaults } from "../chat/types.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { StoredConversation } from "./responses/route.js";
@@ -11,6 +11,7 @@ export interface ServerContext {
   registry: ModelRegistry;
   metrics: ServerMetrics;
   inFlight: InFlightRequests;
+  /** The server's defaults, passed to the library as `options.defaults` (it applies them where a request sets nothing). */
   defaults: GenerationDefaults;
   reasoningFields: readonly ReasoningField[];
   responseStore: ResponseStore<StoredConversation>;

@@ -24,7 +24,7 @@ export const SERVER_ERRORS = {
   request_too_large: { status: 413, type: "invalid_request_error", doc: "The body is larger than the server's body limit." },
   unsupported_media_type: { status: 415, type: "invalid_request_error", doc: "The body is not application/json." },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error", doc: "Too many requests for this key (or address); see Retry-After." },
-  server_busy: { status: 503, type: "server_error", doc: "Every generation slot is taken and the wait queue is full." },
+  server_busy: { status: 503, type: "server_error", doc: "Every sequence slot is taken and the model's wait queue is full; see Retry-After." },
   model_loading: { status: 503, type: "server_error", doc: "The model is still loading; retry shortly." },
   model_unavailable: { status: 503, type: "server_error", doc: "The model failed to load; the message says why." },
   shutting_down: { status: 503, type: "server_error", doc: "The server is draining in-flight work before it exits." },
@@ -71,6 +71,9 @@ const LIBRARY_CODE_TO_SERVER: Partial<Record<ErrorCode, ServerErrorCode>> = {
   ERR_INVALID_ARGUMENT: "invalid_value",
 };
 
+/** Retry-After of a 503 server_busy: a queue slot frees when any request ends, typically within seconds. */
+const RETRY_BUSY_SECONDS = "1";
+
 /** Fastify's own error codes (body parsing) mapped onto the registry. */
 const FASTIFY_CODE_TO_SERVER: Record<string, ServerErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: "request_too_large",
@@ -93,6 +96,7 @@ export function toApiError(error: unknown, paramHints: Partial<Record<ServerErro
     if (mapped === "unsupported_media_type") {
       return new ApiError(mapped, `${message}. Send the body as JSON with 'Content-Type: application/json'.`);
     }
+    if (mapped === "server_busy") return new ApiError(mapped, message, null, { "Retry-After": RETRY_BUSY_SECONDS });
     if (mapped) return new ApiError(mapped, message, paramHints[mapped] ?? null);
   }
   // A JSON body fastify could not parse arrives as a SyntaxError with statusCode 400.

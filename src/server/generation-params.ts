@@ -3,33 +3,13 @@
  * structured output, the raw `grammar` extension, and sampling parameters.
  */
 import type { FunctionTool, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "../chat/types.js";
-import { DEFAULTS, LIMITS } from "../chat/defaults.js";
+import { LIMITS } from "../chat/defaults.js";
 import { TOOL_NAME } from "../chat/generation.js";
 import { ApiError } from "./errors.js";
 import { isObject, jsonTypeName, optionalInteger, optionalNumber, optionalStop, optionalString, requireArray, type JsonObject } from "./validate.js";
 
-/** Defaults a request gets for fields it omits (each overridable at server start). */
-export interface GenerationDefaults {
-  /** Default 2048. */
-  maxTokens: number;
-  /** Default 0.7. */
-  temperature: number;
-  /** Default 0.9. */
-  topP: number;
-  /** Default "medium". */
-  reasoningEffort: "low" | "medium" | "high";
-}
-
 /** Temperature range of the OpenAI API (narrower than the library's LIMITS.temperature). */
 export const OPENAI_TEMPERATURE = { min: 0, max: 2 } as const;
-
-/** The library's defaults (src/chat/defaults.ts is their single source). */
-export const DEFAULT_GENERATION: GenerationDefaults = {
-  maxTokens: DEFAULTS.maxTokens,
-  temperature: DEFAULTS.temperature,
-  topP: DEFAULTS.topP,
-  reasoningEffort: DEFAULTS.reasoningEffort,
-};
 
 function parseSchema(value: unknown, param: string): JsonSchema | undefined {
   if (value === undefined || value === null) return undefined;

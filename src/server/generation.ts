@@ -1,10 +1,11 @@
 /**
- * One generation on behalf of an HTTP request: wait for a slot (bounded queue), stream from the library with
- * the request's AbortSignal, and record TTFT / token metrics. Both API adapters (chat completions, responses)
- * run through here, streaming or not, so they share admission, cancellation and metrics.
+ * One generation on behalf of an HTTP request: stream from the library with the request's AbortSignal (the
+ * library queues it until a slot and KV cells are free, or refuses it with ERR_BUSY → 503), and record TTFT /
+ * token metrics. Both API adapters (chat completions, responses) run through here, streaming or not, so they
+ * share cancellation and metrics.
  */
 import type { FastifyReply } from "fastify";
-import type { ChatMessage, ChatResult, GenerationOptions, StreamEvent } from "../chat/types.js";
+import type { ChatMessage, ChatResult, GenerationDefaults, GenerationOptions, StreamEvent } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
 import { ApiError, type ServerErrorCode, toApiError } from "./errors.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -62,18 +63,16 @@ export interface GenerationRequest {
   metrics: ServerMetrics;
   messages: ChatMessage[];
   options: GenerationOptions;
+  /** The server's defaults (the library applies them to what `options` leaves out). */
+  defaults: GenerationDefaults;
   signal: AbortSignal;
   /** performance.now() when the request arrived (TTFT is measured from here). */
   startedAt: number;
 }
 
-/**
- * Waits for a slot, then yields the library's events. The slot is held until the iteration ends, however it
- * ends; breaking out early cancels the generation.
- */
+/** Yields the library's events; breaking out early cancels the generation. */
 export async function* generate(request: GenerationRequest): AsyncGenerator<StreamEvent, void, undefined> {
   const { entry } = request;
-  const release = await entry.gate.acquire(request.signal);
   const ownAbort = new AbortController();
   const onAbort = () => ownAbort.abort(request.signal.reason);
   request.signal.addEventListener("abort", onAbort, { once: true });
@@ -81,7 +80,7 @@ export async function* generate(request: GenerationRequest): AsyncGenerator<Stre
   let firstTokenAt: number | undefined;
   let finished = false;
   try {
-    for await (const event of entry.model.stream(request.messages, { ...request.options, signal: ownAbort.signal })) {
+    for await (const event of entry.model.stream(request.messages, { ...request.options, defaults: request.defaults, signal: ownAbort.signal })) {
       if (firstTokenAt === undefined && event.type !== "done") {
         firstTokenAt = performance.now();
         request.metrics.observeFirstToken(entry.id, (firstTokenAt - request.startedAt) / 1000);
@@ -98,7 +97,6 @@ export async function* generate(request: GenerationRequest): AsyncGenerator<Stre
     // Leaving early (client gone, consumer error) must stop the engine, not just our loop.
     if (!finished) ownAbort.abort(new GptOssError("ERR_ABORTED", "The request ended before the generation finished."));
     request.signal.removeEventListener("abort", onAbort);
-    release();
   }
 }
 

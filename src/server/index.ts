@@ -1,8 +1,7 @@
 /** The OpenAI-compatible HTTP server (also reachable through the `gpt-oss serve` CLI). */
 export { createServer, type GptOssServer, type ServerOptions, type ShutdownOptions } from "./server.js";
 export type { ServedModel } from "./model-registry.js";
-export type { GenerationDefaults } from "./generation-params.js";
-export { DEFAULT_GENERATION } from "./generation-params.js";
+export type { GenerationDefaults } from "../chat/types.js";
 export type { ReasoningField } from "./chat-completions/response.js";
 export { SERVER_ERRORS, ApiError, type ServerErrorCode, type ApiErrorBody } from "./errors.js";
 export { parseRateLimit } from "./rate-limit.js";

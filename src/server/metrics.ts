@@ -72,9 +72,7 @@ export class ServerMetrics {
           }
         },
       });
-    perModel("gpt_oss_queue_depth", "Requests waiting for a generation slot (server queue + engine queue).", (e) =>
-      e.gate && e.model ? e.gate.queued + e.model.stats().queuedRequests : undefined,
-    );
+    perModel("gpt_oss_queue_depth", "Requests waiting for a sequence slot or KV cells.", (e) => e.model?.stats().queuedRequests);
     perModel("gpt_oss_kv_cache_used_cells", "KV cache cells in use.", (e) => e.model?.stats().kvCellsUsed);
     perModel("gpt_oss_kv_cache_usage_ratio", "Share of the KV cache in use (0..1).", (e) => {
       const stats = e.model?.stats();

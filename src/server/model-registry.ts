@@ -2,9 +2,7 @@
  * The models one server serves, by id. A model may still be loading when the server starts listening:
  * requests for it answer 503 `model_loading` until it is ready (or `model_unavailable` if loading failed).
  */
-import { DEFAULTS } from "../chat/defaults.js";
 import type { Model } from "../chat/types.js";
-import { AdmissionGate } from "./admission.js";
 import { ApiError } from "./errors.js";
 
 /** One model to serve: a loaded Model or the promise of one (served as "loading" until it settles). */
@@ -23,25 +21,17 @@ export interface ModelEntry {
   state: ModelState;
   model?: Model;
   error?: Error;
-  gate?: AdmissionGate;
 }
 
 /** A model entry that is ready to serve. */
-export type ReadyModel = ModelEntry & { model: Model; gate: AdmissionGate };
-
-export interface AdmissionLimits {
-  /** Most requests generating at once per model (default: the model's parallel slots). */
-  maxConcurrent?: number;
-  /** Most requests waiting per model (default 64). */
-  maxQueue?: number;
-}
+export type ReadyModel = ModelEntry & { model: Model };
 
 export class ModelRegistry {
   private readonly entries = new Map<string, ModelEntry>();
   /** Settles when every model has loaded or failed. */
   readonly settled: Promise<void>;
 
-  constructor(models: readonly ServedModel[], limits: AdmissionLimits = {}) {
+  constructor(models: readonly ServedModel[]) {
     const created = Math.floor(Date.now() / 1000);
     const loads: Promise<void>[] = [];
     for (const { id, model } of models) {
@@ -50,7 +40,6 @@ export class ModelRegistry {
       this.entries.set(id, entry);
       const ready = (m: Model) => {
         entry.model = m;
-        entry.gate = new AdmissionGate(limits.maxConcurrent ?? Math.max(1, m.info.parallel), limits.maxQueue ?? DEFAULTS.maxQueue);
         entry.state = "ready";
       };
       if (model instanceof Promise) {
@@ -79,7 +68,7 @@ export class ModelRegistry {
       throw new ApiError("model_not_found", `The model '${id}' does not exist. This server serves: ${known}.`, "model");
     }
     if (entry.state === "loading") throw new ApiError("model_loading", `The model '${entry.id}' is still loading; retry shortly.`, "model", { "Retry-After": "5" });
-    if (entry.state === "failed" || !entry.model || !entry.gate) {
+    if (entry.state === "failed" || !entry.model) {
       throw new ApiError("model_unavailable", `The model '${entry.id}' failed to load: ${entry.error?.message ?? "unknown error"}`, "model");
     }
     return entry as ReadyModel;

@@ -1,64 +1,46 @@
 /**
- * Which reasoning effort a request gets. Precedence, first present wins:
- *   1. `reasoning_effort` (OpenAI) — or `reasoning.effort` (OpenRouter / Responses API object)
- *   2. `reasoning_level` (alias some gpt-oss clients send)
- *   3. a `Reasoning: low|medium|high` line in a system message, the first if several (the harmony convention,
- *      the same line syntax the library reads; such lines are removed so they are not rendered twice)
- *   4. the server default (`--reasoning-effort`, default "medium")
- * An explicit field with a bad value is a 400 (`invalid_reasoning_effort`); a system line with an unknown
- * value is left in the message as ordinary text.
+ * OpenAI's reasoning fields → library options. The server only translates; the library owns the rest: a
+ * `Reasoning:` line in a system message, the server's default (passed as `options.defaults`), and the check of
+ * the value (anything but low / medium / high answers 400 `invalid_reasoning_effort`).
+ *
+ * The first field present wins, in the order the route gives (`reasoning_effort`, `reasoning.effort`, then the
+ * `reasoning_level` alias some gpt-oss clients send). OpenAI efforts gpt-oss was not trained with map onto the
+ * nearest it was: `minimal` → low, `xhigh` → high, and `none` → low with no chain of thought (a reasoning budget
+ * of 0 unless the request sets one).
  */
-import type { ChatMessage, ReasoningEffort } from "../chat/types.js";
-import { REASONING_EFFORTS, reasoningLinePattern } from "../harmony/reasoning.js";
+import type { ReasoningEffort } from "../chat/types.js";
 import { ApiError } from "./errors.js";
+import { jsonTypeName } from "./validate.js";
 
-/** The harmony `Reasoning:` line, with only the known efforts as its value (any other stays ordinary text). */
-const SYSTEM_LINE = reasoningLinePattern(REASONING_EFFORTS.join("|"));
+const OPENAI_ONLY_EFFORTS: Readonly<Record<string, { effort: string; maxReasoningTokens?: number }>> = {
+  none: { effort: "low", maxReasoningTokens: 0 },
+  minimal: { effort: "low" },
+  xhigh: { effort: "high" },
+};
 
-export function parseReasoningEffort(value: unknown, param: string): ReasoningEffort | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === "string" && (REASONING_EFFORTS as readonly string[]).includes(value.toLowerCase())) {
-    return value.toLowerCase() as ReasoningEffort;
-  }
-  throw new ApiError(
-    "invalid_reasoning_effort",
-    `Invalid value for '${param}': expected one of ${REASONING_EFFORTS.map((e) => `'${e}'`).join(", ")}, but got ${JSON.stringify(value)}.`,
-    param,
-  );
+export interface ReasoningRequest {
+  /** The effort to pass to the library, as the client spelled it (unchecked here: the library validates it). */
+  reasoningEffort?: ReasoningEffort;
+  maxReasoningTokens?: number;
+  /** The field the effort came from, to name in a 400. */
+  param?: string;
 }
 
 /**
- * Finds `Reasoning: X` lines in the system messages: returns the first one's effort (as the library resolves it)
- * and the messages without the lines (a system message left empty is dropped).
+ * @param fields `[param, value]` in precedence order; absent and null values are skipped.
+ * @param budget an explicit reasoning budget (`reasoning.max_tokens`, or 0 for `reasoning.enabled: false`).
  */
-export function takeSystemReasoningLine(messages: ChatMessage[]): { effort?: ReasoningEffort; messages: ChatMessage[] } {
-  let effort: ReasoningEffort | undefined;
-  const out: ChatMessage[] = [];
-  for (const message of messages) {
-    if (message.role !== "system") {
-      out.push(message);
-      continue;
-    }
-    const match = SYSTEM_LINE.exec(message.content);
-    if (!match) {
-      out.push(message);
-      continue;
-    }
-    effort ??= match[1]!.toLowerCase() as ReasoningEffort;
-    const rest = message.content.replace(SYSTEM_LINE, "").replace(/\n{3,}/g, "\n\n").trim();
-    if (rest !== "") out.push({ role: "system", content: rest });
+export function mapReasoning(fields: ReadonlyArray<readonly [string, unknown]>, budget: number | undefined): ReasoningRequest {
+  const out: ReasoningRequest = budget === undefined ? {} : { maxReasoningTokens: budget };
+  const field = fields.find(([, value]) => value !== undefined && value !== null);
+  if (!field) return out;
+  const [param, value] = field;
+  if (typeof value !== "string") {
+    throw new ApiError("invalid_reasoning_effort", `Invalid type for '${param}': expected a string, but got ${jsonTypeName(value)} instead.`, param);
   }
-  return { effort, messages: out };
-}
-
-export interface ReasoningSources {
-  /** `reasoning_effort` / `reasoning.effort`, already validated. */
-  requestField?: ReasoningEffort;
-  /** `reasoning_level`, already validated. */
-  alias?: ReasoningEffort;
-  systemLine?: ReasoningEffort;
-}
-
-export function resolveReasoningEffort(sources: ReasoningSources, serverDefault: ReasoningEffort): ReasoningEffort {
-  return sources.requestField ?? sources.alias ?? sources.systemLine ?? serverDefault;
+  const alias = OPENAI_ONLY_EFFORTS[value.trim().toLowerCase()];
+  out.reasoningEffort = (alias?.effort ?? value) as ReasoningEffort;
+  out.param = param;
+  if (alias?.maxReasoningTokens !== undefined && budget === undefined) out.maxReasoningTokens = alias.maxReasoningTokens;
+  return out;
 }

@@ -10,13 +10,13 @@ import type { ReasoningField } from "./chat-completions/response.js";
 import type { ServerContext } from "./context.js";
 import { ApiError, toApiError } from "./errors.js";
 import { InFlightRequests } from "./generation.js";
-import { DEFAULT_GENERATION, type GenerationDefaults } from "./generation-params.js";
 import { createNvidiaSmiProbe, type GpuUtilizationProbe } from "./gpu-utilization.js";
 import { ServerMetrics } from "./metrics.js";
 import { ModelRegistry, type ServedModel } from "./model-registry.js";
 import { TokenBucketLimiter } from "./rate-limit.js";
 import { registerResponses, type StoredConversation } from "./responses/route.js";
 import { ResponseStore, type ResponseStoreOptions } from "./responses/store.js";
+import type { GenerationDefaults } from "../chat/types.js";
 import { registerStatusRoutes } from "./status-routes.js";
 import { PACKAGE_VERSION } from "./version.js";
 
@@ -27,12 +27,13 @@ export interface ServerOptions {
   apiKeys?: string[];
   /** Token-bucket limit per key (per client address without keys). Default: no limit. */
   rateLimit?: { requestsPerSecond: number; burst?: number };
-  /** Most requests generating at once per model (default: the model's parallel slots). */
-  maxConcurrent?: number;
-  /** Most requests waiting for a slot per model before 503 (default 64). */
-  maxQueue?: number;
-  /** Values for fields a request omits (default max_tokens 2048, temperature 0.7, top_p 0.9, reasoning "medium"). */
-  defaults?: Partial<GenerationDefaults>;
+  /**
+   * Values for fields a request omits, handed to the library as `GenerationOptions.defaults` (the library's own:
+   * max_tokens 2048 capped to the room the prompt leaves, temperature 0.7, top_p 0.9, reasoning "medium").
+   * How many requests generate or wait is the model's (`LoadModelOptions.parallel` / `maxQueue`): a request
+   * beyond its queue answers 503 `server_busy` with Retry-After.
+   */
+  defaults?: GenerationDefaults;
   /** Largest accepted request body in bytes (default 4 MiB). */
   bodyLimitBytes?: number;
   /**
@@ -72,7 +73,7 @@ export function createServer(options: ServerOptions): GptOssServer {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024, return503OnClosing: false });
   // Bodies are JSON only: fastify's default text/plain parser would turn a forgotten header into a confusing 400.
   app.removeContentTypeParser("text/plain");
-  const registry = new ModelRegistry(options.models, { maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue });
+  const registry = new ModelRegistry(options.models);
   const inFlight = new InFlightRequests();
   const gpuProbe = options.gpuProbe === false ? undefined : (options.gpuProbe ?? createNvidiaSmiProbe());
   const metrics = new ServerMetrics({ activeRequests: () => inFlight.size, models: () => registry.list() }, gpuProbe);
@@ -80,7 +81,7 @@ export function createServer(options: ServerOptions): GptOssServer {
     registry,
     metrics,
     inFlight,
-    defaults: { ...DEFAULT_GENERATION, ...options.defaults },
+    defaults: { ...options.defaults },
     reasoningFields: options.reasoningFields ?? ["reasoning", "reasoning_content"],
     responseStore: new ResponseStore<StoredConversation>(options.responseStore),
     version: PACKAGE_VERSION,

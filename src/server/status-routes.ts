@@ -28,7 +28,7 @@ export type HealthStatus = "healthy" | "degraded" | "unavailable";
 function healthStatus(entries: ModelEntry[]): HealthStatus {
   const ready = entries.filter((e) => e.state === "ready");
   if (ready.length === 0) return "unavailable";
-  const saturated = ready.some((e) => e.gate && e.gate.maxQueue > 0 && e.gate.queued >= e.gate.maxQueue);
+  const saturated = ready.some((e) => e.model?.stats().queueFull === true);
   return ready.length < entries.length || saturated ? "degraded" : "healthy";
 }
 

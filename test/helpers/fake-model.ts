@@ -198,6 +198,8 @@ export class FakeModel implements Model {
       contextSize: this.info.contextSize,
       promptTokensTotal: 0,
       completionTokensTotal: 0,
+      preemptionsTotal: 0,
+      queueFull: false,
       cachedPromptTokensTotal: 0,
     };
   }

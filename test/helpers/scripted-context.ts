@@ -1,7 +1,9 @@
 /**
  * A scripted stand-in for the native context (src/native/types.ts `NativeContext`), for testing the engine's loop
- * logic without the addon. It keeps each sequence's tokens by position like a KV cache, checks that every batch
- * writes each sequence's next positions in order, records every batch, and "samples" by asking a script.
+ * logic without the addon. It keeps each sequence's tokens by position like a unified KV cache (one pool of
+ * `contextSize` cells for all sequences: a batch that does not fit fails with ERR_KV_CACHE_FULL, as llama_decode
+ * does), checks that every batch writes each sequence's next positions in order, records every batch, and
+ * "samples" by asking a script.
  *
  * A reply starts at a sequence's first sample after `kvRemove` (the engine trims a slot's cache whenever it admits
  * a request); the script gets the tokens sampled or forced since then.
@@ -67,6 +69,8 @@ export class ScriptedContext implements NativeContext {
   readonly samplers: ScriptedSampler[] = [];
   /** (sequence, p0, p1) of every kvRemove call. */
   readonly removals: Array<[number, number, number]> = [];
+  /** The most cells ever in use at once. */
+  maxCellsUsed = 0;
   private readonly cells: number[][];
   private readonly promptLength: number[];
   private readonly replyStarted: boolean[];
@@ -74,7 +78,7 @@ export class ScriptedContext implements NativeContext {
   constructor(private readonly options: ScriptedContextOptions) {
     this.contextSize = options.contextSize ?? 4096;
     this.sequences = options.sequences ?? 4;
-    this.sequenceContextSize = Math.floor(this.contextSize / this.sequences);
+    this.sequenceContextSize = this.contextSize;
     this.batchSize = options.batchSize ?? 512;
     this.cells = Array.from({ length: this.sequences }, () => []);
     this.promptLength = new Array<number>(this.sequences).fill(0);
@@ -101,6 +105,11 @@ export class ScriptedContext implements NativeContext {
     if (batch.sampleIndices.length !== batch.samplers.length) throw new Error("one sampler per sample index expected");
     await new Promise((resolve) => setTimeout(resolve, this.options.decodeDelayMs ?? 0));
     if (call === this.options.failDecodeAt) throw Object.assign(new Error("scripted decode failure"), { code: "ERR_DECODE_FAILED" });
+    const used = this.cells.reduce((sum, cells) => sum + cells.length, 0);
+    if (used + batch.tokens.length > this.contextSize) {
+      throw Object.assign(new Error(`scripted: no room for ${batch.tokens.length} tokens (${used} of ${this.contextSize} cells used)`), { code: "ERR_KV_CACHE_FULL" });
+    }
+    this.maxCellsUsed = Math.max(this.maxCellsUsed, used + batch.tokens.length);
     batch.tokens.forEach((token, i) => {
       const sequence = batch.sequenceIds[i]!;
       const cells = this.cells[sequence]!;

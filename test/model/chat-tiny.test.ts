@@ -142,8 +142,11 @@ describe("loadModel → chat → dispose on the tiny model", () => {
     expect(model.stats().activeRequests).toBe(0);
   });
 
-  it("refuses a request that cannot fit a slot", async () => {
-    await expect(model.chat(user("Hi"), { maxTokens: 1024 })).rejects.toMatchObject({ code: "ERR_CONTEXT_OVERFLOW" });
+  it("refuses a request that cannot fit the context, but not one beyond a slot's share", async () => {
+    await expect(model.chat(user("Hi"), { maxTokens: 4096 })).rejects.toMatchObject({ code: "ERR_CONTEXT_OVERFLOW" });
+    // 4096 cells for 4 slots: one request still gets more than a quarter of them.
+    const long = await model.chat(user("Hi"), { maxTokens: 1100, temperature: 0, maxReasoningTokens: 0 });
+    expect(long.usage.promptTokens + long.usage.completionTokens).toBeGreaterThan(1024);
   });
 });
 

@@ -81,7 +81,7 @@ describe("end to end on the tiny model", () => {
     await iterator.next();
     controller.abort();
     const started = Date.now();
-    while (model.stats().activeRequests > 0 || h.server.registry.list()[0].gate!.active > 0) {
+    while (model.stats().activeRequests > 0) {
       if (Date.now() - started > 5000) throw new Error("the generation was not cancelled");
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -2,6 +2,7 @@
 import { APIUserAbortError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeModel } from "../helpers/fake-model.js";
+import { createScriptedModel, harmonyScript } from "../helpers/scripted-context.js";
 import { startServer, type Harness } from "./harness.js";
 
 let h: Harness | undefined;
@@ -23,7 +24,7 @@ const hi = [{ role: "user" as const, content: "hi" }];
 describe("client disconnect", () => {
   it("cancels a stream and frees the slot for the next request", async () => {
     const model = new FakeModel();
-    h = await startServer({ fake: model }, { maxConcurrent: 1, maxQueue: 0 });
+    h = await startServer({ fake: model });
     model.script({ reasoning: "thinking forever", content: "never", hang: true });
     const controller = new AbortController();
     const stream = await h.client.chat.completions.create({ model: "fake", messages: hi, stream: true }, { signal: controller.signal });
@@ -31,31 +32,40 @@ describe("client disconnect", () => {
     expect((await iterator.next()).value?.choices[0].delta.role).toBe("assistant");
     controller.abort();
     await until(() => model.calls[0].aborted, "the model to see the abort");
-    await until(() => model.activeCount === 0 && h!.server.registry.list()[0].gate!.active === 0, "the slot to be freed");
+    await until(() => model.activeCount === 0, "the generation to end");
     const next = await h.client.chat.completions.create({ model: "fake", messages: hi });
     expect(next.choices[0].message.content).toBe("Hello from the fake model.");
   });
 
-  it("cancels a non-streaming request and a queued one", async () => {
-    const model = new FakeModel();
-    h = await startServer({ fake: model }, { maxConcurrent: 1, maxQueue: 4 });
-    model.script({ hang: true });
+  it("cancels a non-streaming request and one waiting in the engine's queue", async () => {
+    // The real engine over a scripted context: one sequence slot, replies that never end.
+    const { model } = await createScriptedModel({
+      sequences: 1,
+      maxQueue: 4,
+      decodeDelayMs: 2,
+      script: (t) => harmonyScript(t, () => [`<|channel|>final<|message|>${"la ".repeat(2000)}`]),
+    });
+    h = await startServer({ scripted: model });
     const running = new AbortController();
     const queued = new AbortController();
-    const first = h.client.chat.completions.create({ model: "fake", messages: hi }, { signal: running.signal }).catch((e) => e);
-    await until(() => model.calls.length === 1, "the first call to start");
-    const second = h.client.chat.completions.create({ model: "fake", messages: hi }, { signal: queued.signal }).catch((e) => e);
-    const gate = h.server.registry.list()[0].gate!;
-    await until(() => gate.queued === 1, "the second request to queue");
+    const first = h.client.chat.completions.create({ model: "scripted", messages: hi, max_tokens: 3000 }, { signal: running.signal }).catch((e) => e);
+    await until(() => model.stats().activeRequests === 1, "the first request to run");
+    const second = h.client.chat.completions.create({ model: "scripted", messages: hi, max_tokens: 3000 }, { signal: queued.signal }).catch((e) => e);
+    await until(() => model.stats().queuedRequests === 1, "the second request to queue");
     queued.abort();
-    await until(() => gate.queued === 0, "the queued request to leave the line");
+    await until(() => model.stats().queuedRequests === 0, "the queued request to leave the queue");
     running.abort();
-    await until(() => model.calls[0].aborted && gate.active === 0, "the running request to be cancelled");
-    expect(model.calls).toHaveLength(1); // the queued request never reached the model
+    await until(() => model.stats().activeRequests === 0, "the running request to be cancelled");
     expect(await first).toBeInstanceOf(APIUserAbortError);
     expect(await second).toBeInstanceOf(APIUserAbortError);
     const health = (await (await fetch(`${h.baseUrl}/v1/health`)).json()) as { active_requests: number };
     expect(health.active_requests).toBe(0);
+    // The queued request never reached the model: only the first prompt was ever counted.
+    const promptTokensSoFar = model.stats().promptTokensTotal;
+    const after = await h.client.chat.completions.create({ model: "scripted", messages: hi, max_tokens: 2 });
+    expect(after.choices[0].finish_reason).toBe("length");
+    expect(promptTokensSoFar).toBe(after.usage!.prompt_tokens);
+    await model.dispose();
   });
 });
 

@@ -141,11 +141,13 @@ describe("errors, cancellation and reuse", () => {
     expect(context.samplers.every((s) => s.disposed)).toBe(true);
   });
 
-  it("refuses a prompt plus maxTokens beyond a slot before any work", async () => {
+  it("refuses a prompt plus maxTokens beyond the context before any work, but not beyond a slot's share", async () => {
     const { model, context } = await modelWith(() => [ANSWER], { contextSize: 512, sequences: 2 });
-    const error = await model.chat(user("Hi"), { maxTokens: 250 }).catch((e) => e);
+    const error = await model.chat(user("Hi"), { maxTokens: 500 }).catch((e) => e);
     expect(hasCode(error, "ERR_CONTEXT_OVERFLOW")).toBe(true);
+    expect(error.message).toMatch(/maximum context length is 512 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 500 in the completion\)/);
     expect(context.batches).toHaveLength(0);
+    await expect(model.chat(user("Hi"), { maxTokens: 300 })).resolves.toMatchObject({ content: expect.any(String) });
   });
 
   it("an abort rejects with ERR_ABORTED and frees the slot", async () => {

@@ -39,7 +39,7 @@ class RecordingPolicy implements TokenPolicy {
 }
 
 function request(prompt: number[], policy: TokenPolicy, extra: Partial<GenerationRequest> = {}): GenerationRequest {
-  return { prompt, maxTokens: 32, sampling: greedy, policy, ...extra };
+  return { prompt, maxTokens: 32, defaultMaxTokens: 32, sampling: greedy, policy, ...extra };
 }
 
 /** Reply of a prompt: three tokens derived from its first token, then STOP. */
@@ -145,13 +145,46 @@ describe("Engine prefix reuse", () => {
 });
 
 describe("Engine limits and cancellation", () => {
-  it("refuses prompt + maxTokens over a slot's context before any work", async () => {
-    const { context, engine } = setup({ sequences: 4, contextSize: 64 });
-    const error = await engine.generate(request([1, 2, 3], new RecordingPolicy(), { maxTokens: 14 })).catch((e) => e);
+  it("gives one request the whole context, and refuses prompt + maxTokens over it before any work", async () => {
+    const { context, engine } = setup({ sequences: 4, contextSize: 64, script: () => FILLER });
+    const error = await engine.generate(request([1, 2, 3], new RecordingPolicy(), { maxTokens: 62 })).catch((e) => e);
     expect(hasCode(error, "ERR_CONTEXT_OVERFLOW")).toBe(true);
-    expect(error.message).toContain("17 tokens");
+    expect(error.message).toContain("maximum context length is 64 tokens");
+    expect(error.message).toContain("you requested 65 tokens (3 in the messages, 62 in the completion)");
     expect(context.batches).toHaveLength(0);
-    await expect(engine.generate(request([1, 2, 3], new RecordingPolicy(), { maxTokens: 13 }))).resolves.toBeDefined();
+    // With four slots, one request still gets all 64 cells, not a quarter of them.
+    await expect(engine.generate(request([1, 2, 3], new RecordingPolicy(), { maxTokens: 61 }))).resolves.toMatchObject({
+      finishReason: "length",
+      completionTokens: 61,
+    });
+  });
+
+  it("caps a default completion limit to the room the prompt leaves instead of refusing", async () => {
+    const { engine } = setup({ sequences: 2, contextSize: 32, script: () => FILLER });
+    const outcome = await engine.generate({ ...request([1, 2, 3, 4], new RecordingPolicy()), maxTokens: undefined, defaultMaxTokens: 4096 });
+    expect(outcome).toMatchObject({ finishReason: "length", completionTokens: 28 });
+  });
+
+  it("when the shared pool runs out, preempts the youngest and resumes it later with the same output as alone", async () => {
+    // Each next token depends on everything the sequence holds, so a resumed request that lost or repeated a
+    // token would diverge from its solo run; the scripted cache refuses a batch beyond its 48 cells.
+    const historyScript: TokenScript = ({ prompt, reply }) => 100 + ([...prompt, ...reply].reduce((a, b) => a * 31 + b, 7) % 89);
+    const prompts = [[1, 2, 3, 4], [5, 6, 7, 8], [11, 12, 13, 14]];
+    const solo: number[][] = [];
+    for (const prompt of prompts) {
+      const policy = new RecordingPolicy();
+      await new Engine(new ScriptedContext({ sequences: 1, contextSize: 48, script: historyScript }), { maxQueue: 8 })
+        .generate(request(prompt, policy, { maxTokens: 30 }));
+      solo.push(policy.tokens);
+    }
+    const context = new ScriptedContext({ sequences: 3, contextSize: 48, script: historyScript });
+    const engine = new Engine(context, { maxQueue: 8 });
+    const policies = prompts.map(() => new RecordingPolicy());
+    const outcomes = await Promise.all(prompts.map((prompt, i) => engine.generate(request(prompt, policies[i]!, { maxTokens: 30 }))));
+    expect(outcomes.map((o) => o.finishReason)).toEqual(["length", "length", "length"]);
+    expect(policies.map((p) => p.tokens)).toEqual(solo);
+    expect(engine.stats().preemptionsTotal).toBeGreaterThan(0);
+    expect(context.maxCellsUsed).toBeLessThanOrEqual(48);
   });
 
   it("refuses with ERR_BUSY when every slot is taken and the queue is full", async () => {

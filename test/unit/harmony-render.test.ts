@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Tiktoken } from "js-tiktoken/lite";
 import o200kBase from "js-tiktoken/ranks/o200k_base";
 import { describe, expect, it } from "vitest";
@@ -23,7 +24,8 @@ import {
 } from "../../src/harmony/index.js";
 import { HARMONY_SPECIAL_NAMES, HarmonyToken } from "../../src/tokenizer/special-tokens.js";
 
-const VECTOR_DIR = "/work/shared/harmony";
+/** openai/harmony's reference vectors, copied into the repository (see test/fixtures/harmony/README.md). */
+const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "harmony");
 
 // ---- vector inputs (snake_case JSON written from the reference tests) → the structured model ----
 type Json = Record<string, any>;

@@ -1,8 +1,7 @@
-// The server's small parts on their own: token bucket, admission gate, response store, error registry, key check.
+// The server's small parts on their own: token bucket, response store, error registry, key check.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AdmissionGate } from "../../src/server/admission.js";
 import { ApiKeyVerifier } from "../../src/server/auth.js";
 import { SERVER_ERRORS } from "../../src/server/errors.js";
 import { TokenBucketLimiter, parseRateLimit } from "../../src/server/rate-limit.js";
@@ -34,29 +33,6 @@ describe("TokenBucketLimiter", () => {
     expect(parseRateLimit("0.5:3")).toEqual({ requestsPerSecond: 0.5, burst: 3 });
     expect(() => parseRateLimit("0")).toThrow(/rate limit/);
     expect(() => parseRateLimit("fast")).toThrow(/rate limit/);
-  });
-});
-
-describe("AdmissionGate", () => {
-  it("grants in FIFO order, refuses past the queue bound, and drops aborted waiters", async () => {
-    const gate = new AdmissionGate(1, 2);
-    const order: string[] = [];
-    const releaseA = await gate.acquire();
-    const controller = new AbortController();
-    const b = gate.acquire(controller.signal).then((release) => (order.push("b"), release));
-    const c = gate.acquire().then((release) => (order.push("c"), release));
-    await expect(gate.acquire()).rejects.toMatchObject({ code: "server_busy", status: 503 });
-    expect(gate.queued).toBe(2);
-    controller.abort(new Error("client left"));
-    await expect(b).rejects.toThrow("client left");
-    expect(gate.queued).toBe(1);
-    releaseA();
-    releaseA(); // a second call is ignored
-    const releaseC = await c;
-    expect(order).toEqual(["c"]);
-    expect(gate.active).toBe(1);
-    releaseC();
-    expect(gate.active).toBe(0);
   });
 });
 

@@ -25,65 +25,62 @@ async function send(body: Record<string, unknown>, url = "/v1/chat/completions")
 
 const user = { role: "user", content: "hi" };
 
-describe("reasoning effort precedence", () => {
-  it("falls back to the server default", async () => {
-    expect((await send({ messages: [user] })).call.options.reasoningEffort).toBe("low");
+describe("reasoning fields → library options (the library resolves the effort)", () => {
+  it("passes no effort when the request sets none, and the server's defaults as defaults", async () => {
+    const { call } = await send({ messages: [user] });
+    expect(call.options.reasoningEffort).toBeUndefined();
+    expect(call.options.defaults).toEqual({ reasoningEffort: "low", maxTokens: 333, temperature: 0.2, topP: 0.5 });
   });
 
-  it("takes a Reasoning: line from the system message and removes it", async () => {
-    const { call } = await send({ messages: [{ role: "system", content: "Be brief.\nReasoning: HIGH" }, user] });
-    expect(call.options.reasoningEffort).toBe("high");
-    expect(call.messages[0]).toEqual({ role: "system", content: "Be brief." });
+  it("leaves a system message's Reasoning: line to the library", async () => {
+    const messages = [{ role: "system", content: "Be brief.\nReasoning: HIGH" }, user];
+    const { call } = await send({ messages });
+    expect(call.options.reasoningEffort).toBeUndefined();
+    expect(call.messages).toEqual(messages);
   });
 
-  it("reads the line with CRLF line ends, and the first of several as the library does", async () => {
-    const crlf = await send({ messages: [{ role: "system", content: "Be brief.\r\nReasoning: high\r\nThanks." }, user] });
-    expect(crlf.call.options.reasoningEffort).toBe("high");
-    expect(crlf.call.messages[0]).toEqual({ role: "system", content: "Be brief.\r\n\nThanks." });
-    const several = await send({
-      messages: [{ role: "system", content: "Reasoning: medium" }, { role: "system", content: "Reasoning: high" }, user],
-    });
-    expect(several.call.options.reasoningEffort).toBe("medium");
-    expect(several.call.messages).toEqual([user]);
+  it("takes reasoning_effort, then reasoning.effort, then reasoning_level", async () => {
+    expect((await send({ messages: [user], reasoning_level: "medium" })).call.options.reasoningEffort).toBe("medium");
+    expect((await send({ messages: [user], reasoning_level: "low", reasoning: { effort: "high" } })).call.options.reasoningEffort).toBe("high");
+    expect((await send({ messages: [user], reasoning_effort: "high", reasoning_level: "low" })).call.options.reasoningEffort).toBe("high");
   });
 
-  it("drops a system message that only held the Reasoning: line", async () => {
-    const { call } = await send({ messages: [{ role: "system", content: "reasoning: medium" }, user] });
-    expect(call.options.reasoningEffort).toBe("medium");
-    expect(call.messages).toEqual([user]);
+  it("maps OpenAI efforts gpt-oss was not trained with onto the nearest", async () => {
+    expect((await send({ messages: [user], reasoning_effort: "minimal" })).call.options).toMatchObject({ reasoningEffort: "low" });
+    expect((await send({ messages: [user], reasoning_effort: "xhigh" })).call.options).toMatchObject({ reasoningEffort: "high" });
+    expect((await send({ messages: [user], reasoning_effort: "none" })).call.options).toMatchObject({ reasoningEffort: "low", maxReasoningTokens: 0 });
+    // An explicit budget wins over the one `none` implies.
+    expect((await send({ messages: [user], reasoning_effort: "none", reasoning: { max_tokens: 5 } })).call.options).toMatchObject({ maxReasoningTokens: 5 });
   });
 
-  it("prefers reasoning_level over the system line", async () => {
-    const { call } = await send({ reasoning_level: "medium", messages: [{ role: "system", content: "Reasoning: high" }, user] });
-    expect(call.options.reasoningEffort).toBe("medium");
-  });
-
-  it("prefers reasoning_effort over reasoning_level and the system line", async () => {
-    const { call } = await send({ reasoning_effort: "high", reasoning_level: "low", messages: [{ role: "system", content: "Reasoning: medium" }, user] });
-    expect(call.options.reasoningEffort).toBe("high");
-  });
-
-  it("accepts the OpenRouter reasoning object: effort, max_tokens budget, exclude", async () => {
+  it("accepts the OpenRouter reasoning object: effort, max_tokens budget, exclude, enabled", async () => {
     const { call, body } = await send({ messages: [user], reasoning: { effort: "high", max_tokens: 64, exclude: true } });
     expect(call.options.reasoningEffort).toBe("high");
     expect(call.options.maxReasoningTokens).toBe(64);
     expect(body.choices[0].message.reasoning).toBeUndefined();
     expect(body.choices[0].message.reasoning_content).toBeUndefined();
     expect(body.choices[0].message.content).toBe("Hello from the fake model.");
+    expect((await send({ messages: [user], reasoning: { enabled: false } })).call.options.maxReasoningTokens).toBe(0);
   });
 
-  it("uses reasoning.effort of the Responses API and the system line there too", async () => {
-    expect((await send({ input: "hi", reasoning: { effort: "high" } }, "/v1/responses")).call.options.reasoningEffort).toBe("high");
-    const { call } = await send({ input: [{ role: "system", content: "Reasoning: medium" }, user] }, "/v1/responses");
-    expect(call.options.reasoningEffort).toBe("medium");
-    expect(call.messages).toEqual([user]);
+  it("uses reasoning.effort of the Responses API and echoes the effort the library will use", async () => {
+    const explicit = await send({ input: "hi", reasoning: { effort: "high" } }, "/v1/responses");
+    expect(explicit.call.options.reasoningEffort).toBe("high");
+    expect(explicit.body.reasoning.effort).toBe("high");
+    const input = [{ role: "system", content: "Reasoning: medium" }, user];
+    const line = await send({ input }, "/v1/responses");
+    expect(line.call.options.reasoningEffort).toBeUndefined();
+    expect(line.call.messages).toEqual(input);
+    expect(line.body.reasoning.effort).toBe("medium");
+    expect((await send({ input: "hi" }, "/v1/responses")).body.reasoning.effort).toBe("low");
   });
 });
 
 describe("generation options", () => {
-  it("applies the server defaults when fields are omitted", async () => {
+  it("sets only what the request sets: omitted fields fall to the defaults the library applies", async () => {
     const { call } = await send({ messages: [user] });
-    expect(call.options).toMatchObject({ maxTokens: 333, temperature: 0.2, topP: 0.5 });
+    for (const key of ["maxTokens", "temperature", "topP", "reasoningEffort"] as const) expect(call.options[key], key).toBeUndefined();
+    expect(call.options.defaults).toMatchObject({ maxTokens: 333, temperature: 0.2, topP: 0.5 });
   });
 
   it("maps sampling fields and max_completion_tokens", async () => {

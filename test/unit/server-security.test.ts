@@ -1,7 +1,9 @@
 // API keys, rate limits and the concurrency cap, seen from a client.
 import { afterEach, describe, expect, it } from "vitest";
+import type { Model } from "../../src/chat/types.js";
 import { createServer, type GptOssServer } from "../../src/server/index.js";
 import { FakeModel } from "../helpers/fake-model.js";
+import { createScriptedModel, harmonyScript } from "../helpers/scripted-context.js";
 
 let server: GptOssServer | undefined;
 afterEach(async () => {
@@ -9,7 +11,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-function start(options: Omit<Parameters<typeof createServer>[0], "models"> = {}, model = new FakeModel()) {
+function start(options: Omit<Parameters<typeof createServer>[0], "models"> = {}, model: Model = new FakeModel()) {
   server = createServer({ models: [{ id: "fake", model }], gpuProbe: false, ...options });
   return server;
 }
@@ -57,19 +59,24 @@ describe("rate limiting", () => {
 });
 
 describe("concurrency cap", () => {
-  it("refuses with 503 when every slot is busy and the queue is full", async () => {
-    const model = new FakeModel();
-    const s = start({ maxConcurrent: 1, maxQueue: 1 }, model);
-    model.script({ content: "slow one", delayMs: 150 }, { content: "queued one" });
+  it("refuses with 503 and Retry-After when every slot is busy and the engine's queue is full", async () => {
+    const { model } = await createScriptedModel({
+      sequences: 1,
+      maxQueue: 1,
+      decodeDelayMs: 5,
+      script: (t) => harmonyScript(t, () => ["<|channel|>final<|message|>done here<|return|>"]),
+    });
+    const s = start({}, model);
     const first = post(s);
     const second = post(s);
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 10));
     const refused = await post(s);
     expect(refused.statusCode).toBe(503);
     expect(refused.json().error).toMatchObject({ type: "server_error", code: "server_busy" });
-    expect(refused.headers["retry-after"]).toBeDefined();
-    expect((await first).json().choices[0].message.content).toBe("slow one");
-    expect((await second).json().choices[0].message.content).toBe("queued one");
+    expect(refused.headers["retry-after"]).toBe("1");
+    expect((await first).json().choices[0].message.content).toBe("done here");
+    expect((await second).json().choices[0].message.content).toBe("done here");
+    await model.dispose();
   });
 
   it("answers 503 model_loading while the model loads, then serves it", async () => {

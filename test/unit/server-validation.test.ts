@@ -2,16 +2,34 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GptOssError } from "../../src/errors.js";
 import { createServer, type GptOssServer } from "../../src/server/index.js";
+import type { Model } from "../../src/chat/types.js";
 import { FakeModel } from "../helpers/fake-model.js";
+import { createScriptedModel, harmonyScript } from "../helpers/scripted-context.js";
 
 const model = new FakeModel();
 let server: GptOssServer;
+/** The library's own checks (reasoning effort, context window) run in the real ChatModel, over a scripted context. */
+let libraryServer: GptOssServer;
+let scripted: Model;
 
 beforeAll(async () => {
   server = createServer({ models: [{ id: "fake", model }], bodyLimitBytes: 64 * 1024, gpuProbe: false });
   await server.app.ready();
+  ({ model: scripted } = await createScriptedModel({
+    contextSize: 512,
+    sequences: 2,
+    script: (t) => harmonyScript(t, () => ["<|channel|>final<|message|>ok<|return|>"]),
+  }));
+  libraryServer = createServer({ models: [{ id: "scripted", model: scripted }], gpuProbe: false });
+  await libraryServer.app.ready();
 });
-afterAll(() => server.shutdown({ timeoutMs: 100 }));
+afterAll(async () => {
+  await server.shutdown({ timeoutMs: 100 });
+  await libraryServer.shutdown({ timeoutMs: 100 });
+  await scripted.dispose();
+});
+
+const libraryChat = (body: object) => libraryServer.app.inject({ method: "POST", url: "/v1/chat/completions", payload: body });
 
 const chat = (body: unknown, headers: Record<string, string> = {}) =>
   server.app.inject({
@@ -93,10 +111,25 @@ describe("chat completions validation", () => {
     expectError(await chat({ messages: user, model: 7 }), 400, "invalid_type", "model");
   });
 
-  it("rejects a bad reasoning effort wherever it is given", async () => {
-    expectError(await chat({ messages: user, reasoning_effort: "extreme" }), 400, "invalid_reasoning_effort", "reasoning_effort");
-    expectError(await chat({ messages: user, reasoning_level: 3 }), 400, "invalid_reasoning_effort", "reasoning_level");
-    expectError(await chat({ messages: user, reasoning: { effort: "max" } }), 400, "invalid_reasoning_effort", "reasoning.effort");
+  it("rejects a bad reasoning effort wherever it is given (the library's check, the field named)", async () => {
+    expectError(await libraryChat({ messages: user, reasoning_effort: "extreme" }), 400, "invalid_reasoning_effort", "reasoning_effort");
+    expectError(await libraryChat({ messages: user, reasoning_level: 3 }), 400, "invalid_reasoning_effort", "reasoning_level");
+    expectError(await libraryChat({ messages: user, reasoning: { effort: "max" } }), 400, "invalid_reasoning_effort", "reasoning.effort");
+    // A system message's Reasoning line is read by the same rule as the library's: an unknown value is refused.
+    const line = expectError(await libraryChat({ messages: [{ role: "system", content: "Reasoning: extreme" }, ...user] }), 400, "invalid_reasoning_effort");
+    expect(line.message).toContain("extreme");
+    // OpenAI's efforts gpt-oss has no level for are mapped, not refused.
+    for (const effort of ["minimal", "none", "xhigh", " HIGH "]) {
+      expect((await libraryChat({ messages: user, reasoning_effort: effort, max_tokens: 8 })).statusCode, effort).toBe(200);
+    }
+  });
+
+  it("refuses an explicit max_tokens that cannot fit with the prompt, naming both numbers; an omitted one fits itself", async () => {
+    const error = expectError(await libraryChat({ messages: user, max_tokens: 600 }), 400, "context_length_exceeded", "messages");
+    expect(error.message).toMatch(/maximum context length is 512 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 600 in the completion\)/);
+    const served = await libraryChat({ messages: user });
+    expect(served.statusCode, served.body).toBe(200);
+    expect(served.json().choices[0].message.content).toBe("ok");
   });
 
   it("validates tools, tool_choice and response_format", async () => {

@@ -1,17 +1,19 @@
 /** POST /v1/chat/completions body → model id, library messages and GenerationOptions (validated). */
 import type { ChatMessage, GenerationOptions } from "../../chat/types.js";
 import { ApiError } from "../errors.js";
-import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools, type GenerationDefaults } from "../generation-params.js";
+import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools } from "../generation-params.js";
 import { parseChatMessages } from "../messages.js";
-import { parseReasoningEffort, resolveReasoningEffort, takeSystemReasoningLine } from "../reasoning.js";
+import { mapReasoning } from "../reasoning.js";
 import { optionalBoolean, optionalInteger, optionalObject, optionalString, requireBodyObject } from "../validate.js";
 
 export interface ChatCompletionRequest {
   /** Requested model id (absent: the server's first model). */
   model?: string;
   messages: ChatMessage[];
-  /** Everything but `signal`, defaults applied. */
+  /** What the request sets (the library applies the server's defaults to the rest); no `signal`. */
   options: GenerationOptions;
+  /** The request field the reasoning effort came from, to name when the library refuses its value. */
+  reasoningParam?: string;
   stream: boolean;
   /** `stream_options.include_usage`: send a final chunk with usage. */
   includeUsage: boolean;
@@ -19,10 +21,10 @@ export interface ChatCompletionRequest {
   excludeReasoning: boolean;
 }
 
-export function parseChatCompletionRequest(raw: unknown, defaults: GenerationDefaults): ChatCompletionRequest {
+export function parseChatCompletionRequest(raw: unknown): ChatCompletionRequest {
   const body = requireBodyObject(raw);
   const model = optionalString(body.model, "model");
-  const parsedMessages = parseChatMessages(body.messages);
+  const messages = parseChatMessages(body.messages);
 
   const n = optionalInteger(body.n, "n", 1);
   if (n !== undefined && n !== 1) throw new ApiError("unsupported_parameter", "Unsupported value for 'n': only n = 1 is supported.", "n");
@@ -38,36 +40,28 @@ export function parseChatCompletionRequest(raw: unknown, defaults: GenerationDef
   const reasoningEnabled = optionalBoolean(reasoning?.enabled, "reasoning.enabled");
   const excludeReasoning = optionalBoolean(reasoning?.exclude, "reasoning.exclude") ?? false;
 
-  const { effort: systemLine, messages } = takeSystemReasoningLine(parsedMessages);
-  const reasoningEffort = resolveReasoningEffort(
-    {
-      requestField: parseReasoningEffort(body.reasoning_effort, "reasoning_effort") ?? parseReasoningEffort(reasoning?.effort, "reasoning.effort"),
-      alias: parseReasoningEffort(body.reasoning_level, "reasoning_level"),
-      systemLine,
-    },
-    defaults.reasoningEffort,
+  const { param: reasoningParam, ...reasoningOptions } = mapReasoning(
+    [
+      ["reasoning_effort", body.reasoning_effort],
+      ["reasoning.effort", reasoning?.effort],
+      ["reasoning_level", body.reasoning_level],
+    ],
+    reasoningEnabled === false ? 0 : reasoningBudget,
   );
 
   const tools = parseTools(body.tools);
   const toolChoice = parseToolChoice(body.tool_choice, tools);
   const responseFormat = parseResponseFormat(body.response_format, "response_format");
   const grammar = parseGrammar(body.grammar, responseFormat);
-  const maxTokens =
-    optionalInteger(body.max_completion_tokens, "max_completion_tokens", 1) ?? optionalInteger(body.max_tokens, "max_tokens", 1) ?? defaults.maxTokens;
+  // Only the type is checked here: whether it fits with the prompt is the library's call (400 naming both numbers).
+  const maxTokens = optionalInteger(body.max_completion_tokens, "max_completion_tokens", 1) ?? optionalInteger(body.max_tokens, "max_tokens", 1);
 
-  const options: GenerationOptions = {
-    reasoningEffort,
-    maxTokens,
-    temperature: defaults.temperature,
-    topP: defaults.topP,
-    ...parseSampling(body),
-  };
-  const maxReasoningTokens = reasoningEnabled === false ? 0 : reasoningBudget;
-  if (maxReasoningTokens !== undefined) options.maxReasoningTokens = maxReasoningTokens;
+  const options: GenerationOptions = { ...reasoningOptions, ...parseSampling(body) };
+  if (maxTokens !== undefined) options.maxTokens = maxTokens;
   if (tools?.length) options.tools = tools;
   if (toolChoice !== undefined) options.toolChoice = toolChoice;
   if (responseFormat && responseFormat.type !== "text") options.responseFormat = responseFormat;
   if (grammar !== undefined) options.grammar = grammar;
 
-  return { ...(model !== undefined && { model }), messages, options, stream, includeUsage, excludeReasoning };
+  return { ...(model !== undefined && { model }), messages, options, ...(reasoningParam && { reasoningParam }), stream, includeUsage, excludeReasoning };
 }

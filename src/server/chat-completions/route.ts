@@ -12,7 +12,8 @@ const PARAM_HINTS = { invalid_schema: "response_format", invalid_grammar: "gramm
 export function registerChatCompletions(app: FastifyInstance, ctx: ServerContext): void {
   app.post("/v1/chat/completions", async (request, reply) => {
     const startedAt = performance.now();
-    const parsed = parseChatCompletionRequest(request.body, ctx.defaults);
+    const parsed = parseChatCompletionRequest(request.body);
+    const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const signal = ctx.inFlight.track(reply);
     const entry = ctx.registry.resolve(parsed.model);
     const meta: CompletionMeta = {
@@ -22,16 +23,16 @@ export function registerChatCompletions(app: FastifyInstance, ctx: ServerContext
       excludeReasoning: parsed.excludeReasoning,
       reasoningFields: ctx.reasoningFields,
     };
-    const generation = { entry, metrics: ctx.metrics, messages: parsed.messages, options: parsed.options, signal, startedAt };
+    const generation = { entry, metrics: ctx.metrics, messages: parsed.messages, options: parsed.options, defaults: ctx.defaults, signal, startedAt };
 
     if (!parsed.stream) {
       const result = await generateResult(generation).catch((error: unknown) => {
-        throw toApiError(error, PARAM_HINTS);
+        throw toApiError(error, hints);
       });
       return toChatCompletion(result, meta);
     }
 
-    return streamGeneration(reply, generation, PARAM_HINTS, (sse) => {
+    return streamGeneration(reply, generation, hints, (sse) => {
       const chunks = new ChatChunkBuilder(meta);
       sse.send(chunks.roleChunk());
       return {

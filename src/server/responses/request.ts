@@ -6,9 +6,9 @@
  */
 import type { ChatMessage, GenerationOptions, ToolCall } from "../../chat/types.js";
 import { ApiError } from "../errors.js";
-import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools, type GenerationDefaults } from "../generation-params.js";
+import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools } from "../generation-params.js";
 import { contentText } from "../messages.js";
-import { parseReasoningEffort, resolveReasoningEffort, takeSystemReasoningLine } from "../reasoning.js";
+import { mapReasoning } from "../reasoning.js";
 import { isObject, jsonTypeName, optionalBoolean, optionalInteger, optionalObject, optionalString, requireBodyObject } from "../validate.js";
 
 export interface ResponsesRequest {
@@ -17,7 +17,10 @@ export interface ResponsesRequest {
   input: ChatMessage[];
   previousResponseId?: string;
   instructions?: string;
+  /** What the request sets (the library applies the server's defaults to the rest). */
   options: GenerationOptions;
+  /** The request field the reasoning effort came from, to name when the library refuses its value. */
+  reasoningParam?: string;
   stream: boolean;
   /** Keep the response for `previous_response_id` (default true). */
   store: boolean;
@@ -102,24 +105,23 @@ export function parseResponseInput(value: unknown, toolNames: ReadonlyMap<string
 }
 
 /** Validates the body; the input is converted later, once the previous response (if any) is known. */
-export function parseResponsesRequest(raw: unknown, defaults: GenerationDefaults, toolNamesOf: (previousId: string) => ReadonlyMap<string, string>): ResponsesRequest {
+export function parseResponsesRequest(raw: unknown, toolNamesOf: (previousId: string) => ReadonlyMap<string, string>): ResponsesRequest {
   const body = requireBodyObject(raw);
   const model = optionalString(body.model, "model");
   const previousResponseId = optionalString(body.previous_response_id, "previous_response_id");
   if (body.input === undefined || body.input === null) throw new ApiError("missing_required_parameter", "Missing required parameter: 'input'.", "input");
-  const parsedInput = parseResponseInput(body.input, previousResponseId ? toolNamesOf(previousResponseId) : undefined);
-  if (parsedInput.length === 0 && !previousResponseId) throw new ApiError("invalid_value", "Invalid value for 'input': expected at least one item.", "input");
-  const { effort: systemLine, messages: input } = takeSystemReasoningLine(parsedInput);
+  const input = parseResponseInput(body.input, previousResponseId ? toolNamesOf(previousResponseId) : undefined);
+  if (input.length === 0 && !previousResponseId) throw new ApiError("invalid_value", "Invalid value for 'input': expected at least one item.", "input");
 
   const instructions = optionalString(body.instructions, "instructions");
   const reasoning = optionalObject(body.reasoning, "reasoning");
-  const reasoningEffort = resolveReasoningEffort(
-    {
-      requestField: parseReasoningEffort(reasoning?.effort, "reasoning.effort") ?? parseReasoningEffort(body.reasoning_effort, "reasoning_effort"),
-      alias: parseReasoningEffort(body.reasoning_level, "reasoning_level"),
-      systemLine,
-    },
-    defaults.reasoningEffort,
+  const { param: reasoningParam, ...reasoningOptions } = mapReasoning(
+    [
+      ["reasoning.effort", reasoning?.effort],
+      ["reasoning_effort", body.reasoning_effort],
+      ["reasoning_level", body.reasoning_level],
+    ],
+    optionalInteger(reasoning?.max_tokens, "reasoning.max_tokens", 0),
   );
   const text = optionalObject(body.text, "text");
   const responseFormat = parseResponseFormat(text?.format, "text.format");
@@ -129,15 +131,8 @@ export function parseResponsesRequest(raw: unknown, defaults: GenerationDefaults
   const maxOutputTokens = optionalInteger(body.max_output_tokens, "max_output_tokens", 1);
   const sampling = parseSampling({ temperature: body.temperature, top_p: body.top_p, seed: body.seed, top_k: body.top_k, min_p: body.min_p });
 
-  const options: GenerationOptions = {
-    reasoningEffort,
-    maxTokens: maxOutputTokens ?? defaults.maxTokens,
-    temperature: defaults.temperature,
-    topP: defaults.topP,
-    ...sampling,
-  };
-  const reasoningBudget = optionalInteger(reasoning?.max_tokens, "reasoning.max_tokens", 0);
-  if (reasoningBudget !== undefined) options.maxReasoningTokens = reasoningBudget;
+  const options: GenerationOptions = { ...reasoningOptions, ...sampling };
+  if (maxOutputTokens !== undefined) options.maxTokens = maxOutputTokens;
   if (instructions) options.instructions = instructions;
   if (tools?.length) options.tools = tools;
   if (toolChoice !== undefined) options.toolChoice = toolChoice;
@@ -150,6 +145,7 @@ export function parseResponsesRequest(raw: unknown, defaults: GenerationDefaults
     ...(previousResponseId !== undefined && { previousResponseId }),
     ...(instructions !== undefined && { instructions }),
     options,
+    ...(reasoningParam && { reasoningParam }),
     stream: optionalBoolean(body.stream, "stream") ?? false,
     store: optionalBoolean(body.store, "store") ?? true,
     echo: {

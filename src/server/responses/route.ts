@@ -1,9 +1,10 @@
 /** POST /v1/responses (JSON and SSE) with `previous_response_id` conversations. */
 import type { FastifyInstance } from "fastify";
-import type { ChatMessage, ChatResult, StreamEvent } from "../../chat/types.js";
+import type { ChatMessage, ChatResult, ReasoningEffort, StreamEvent } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
-import { ApiError, toApiError } from "../errors.js";
+import { ApiError, toApiError, type ServerErrorCode } from "../errors.js";
 import { generate, streamGeneration } from "../generation.js";
+import { resolveReasoningEffort } from "../../harmony/reasoning.js";
 import { ResponseBuilder, type ResponseHeader } from "./output.js";
 import { parseResponsesRequest } from "./request.js";
 
@@ -29,6 +30,18 @@ function assistantTurnOf(result: ChatResult): ChatMessage {
   };
 }
 
+/**
+ * The effort the library will use (its own rule: request field > a system line > default), known before the
+ * generation starts because `response.created` echoes it.
+ */
+function effortOf(requested: string | undefined, messages: readonly ChatMessage[], fallback: ReasoningEffort | undefined, hints: Partial<Record<ServerErrorCode, string>>): ReasoningEffort {
+  try {
+    return resolveReasoningEffort(requested, messages, fallback);
+  } catch (error) {
+    throw toApiError(error, hints);
+  }
+}
+
 export function registerResponses(app: FastifyInstance, ctx: ServerContext): void {
   app.post("/v1/responses", async (request, reply) => {
     const startedAt = performance.now();
@@ -37,7 +50,8 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       if (!stored) throw new ApiError("previous_response_not_found", `Previous response with id '${id}' not found (unknown or expired).`, "previous_response_id");
       return stored;
     };
-    const parsed = parseResponsesRequest(request.body, ctx.defaults, (id) => toolNamesOf(previous(id).messages));
+    const parsed = parseResponsesRequest(request.body, (id) => toolNamesOf(previous(id).messages));
+    const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const history = parsed.previousResponseId ? previous(parsed.previousResponseId).messages : [];
     const messages = [...history, ...parsed.input];
     const entry = ctx.registry.resolve(parsed.model);
@@ -46,13 +60,13 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       model: entry.id,
       instructions: parsed.instructions ?? null,
       previousResponseId: parsed.previousResponseId ?? null,
-      reasoningEffort: parsed.options.reasoningEffort ?? ctx.defaults.reasoningEffort,
+      reasoningEffort: effortOf(parsed.options.reasoningEffort, messages, ctx.defaults.reasoningEffort, hints),
       temperature: parsed.options.temperature ?? null,
       topP: parsed.options.topP ?? null,
       store: parsed.store,
       echo: parsed.echo,
     };
-    const generation = { entry, metrics: ctx.metrics, messages, options: parsed.options, signal, startedAt };
+    const generation = { entry, metrics: ctx.metrics, messages, options: parsed.options, defaults: ctx.defaults, signal, startedAt };
     /** Feeds an event to the response; the finished turn is stored for `previous_response_id`. */
     const record = (builder: ResponseBuilder, event: StreamEvent) => {
       builder.push(event);
@@ -66,12 +80,12 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       try {
         for await (const event of generate(generation)) record(builder, event);
       } catch (error) {
-        throw toApiError(error, PARAM_HINTS);
+        throw toApiError(error, hints);
       }
       return builder.snapshot();
     }
 
-    return streamGeneration(reply, generation, PARAM_HINTS, (sse) => {
+    return streamGeneration(reply, generation, hints, (sse) => {
       const builder = new ResponseBuilder(header, (event) => sse.send(event, event.type));
       builder.start();
       return {
