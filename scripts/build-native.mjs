@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the addon and its ggml/llama libraries into build/Release with cmake-js.
-// Usage: node scripts/build-native.mjs [--gpu cuda|vulkan|metal] [--portable] [--debug]
+// Builds the addon and its ggml/llama libraries into <out>/Release with cmake-js (default out: build/).
+// Usage: node scripts/build-native.mjs [--gpu cuda|vulkan|metal] [--portable] [--debug] [--out DIR]
 // Environment: GPT_OSS_BUILD_JOBS (default: all cores), GPT_OSS_CMAKE_ARGS (extra -D flags, space separated).
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -10,7 +10,8 @@ import { parseArgs } from "node:util";
 import { cpuFeatureDefines } from "./cpu-features.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { gpu: { type: "string" }, debug: { type: "boolean" }, portable: { type: "boolean" } } });
+const { values } = parseArgs({ options: { gpu: { type: "string" }, debug: { type: "boolean" }, portable: { type: "boolean" }, out: { type: "string" } } });
+const out = resolve(root, values.out ?? "build");
 
 const gpuFlags = {
   cuda: ["GGML_CUDA=ON"],
@@ -30,7 +31,7 @@ const cpuDefines = values.portable ? ["GGML_NATIVE=OFF", "GGML_CPU_ALL_VARIANTS=
 const defines = [...cpuDefines, ...(values.gpu ? gpuFlags[values.gpu] : []), ...(process.env.GPT_OSS_CMAKE_ARGS ?? "").split(/\s+/).filter(Boolean)];
 const jobs = Number(process.env.GPT_OSS_BUILD_JOBS) || availableParallelism();
 const cmakeJs = join(root, "node_modules", "cmake-js", "bin", "cmake-js");
-const args = [cmakeJs, "build", "--directory", root, "--parallel", String(jobs), "--config", values.debug ? "Debug" : "Release",
+const args = [cmakeJs, "build", "--directory", root, "--out", out, "--parallel", String(jobs), "--config", values.debug ? "Debug" : "Release",
   ...defines.map((d) => `--CD${d.startsWith("-D") ? d.slice(2) : d}`)];
 console.log(`[gpt-oss-node build] cmake-js build (${jobs} jobs${values.gpu ? `, ${values.gpu}` : ""})`);
 const started = Date.now();
@@ -40,4 +41,4 @@ if (build.status !== 0) {
     " See the output above for the failing step.");
   process.exit(build.status ?? 1);
 }
-console.log(`[gpt-oss-node build] done in ${((Date.now() - started) / 1000).toFixed(0)} s -> build/Release`);
+console.log(`[gpt-oss-node build] done in ${((Date.now() - started) / 1000).toFixed(0)} s -> ${join(out, "Release")}`);

@@ -112,7 +112,7 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
   onProgress({ phase: "validate", fraction: 1 });
   checkAbort();
 
-  const addon = loadNative();
+  const addon = loadNative(resolved.gpu);
   const selection = selectDevices(addon, resolved.gpu);
   const task = addon.loadModel(
     path,

@@ -5,6 +5,7 @@ import { PACKAGE_VERSION } from "../server/version.js";
 import { parseArgs } from "node:util";
 import { HELP_OPTION, withUsageErrors } from "./args.js";
 import { formatBytes } from "./progress.js";
+import { currentPlatform, describePlatform } from "../native/platforms.js";
 
 export const INFO_HELP = `Usage: gpt-oss info [--model PATH] [--json]
 
@@ -46,12 +47,13 @@ export async function describeModel(path: string): Promise<Record<string, string
 
 async function describeNative(): Promise<Record<string, unknown>> {
   try {
-    const { loadNative } = await import("../native/index.js");
+    const { loadNative, nativeBinding } = await import("../native/index.js");
     const addon = loadNative();
+    const binding = nativeBinding();
     const versions = addon.versions();
     const backends = addon.loadBackends();
     const devices = addon.listDevices().map((d) => ({ name: d.name, backend: d.backend, type: d.type, description: d.description, memory: `${formatBytes(d.memoryFreeBytes)} free / ${formatBytes(d.memoryTotalBytes)}` }));
-    return { addon: versions.addon, llamaCppCommit: versions.llamaCppCommit, systemInfo: versions.systemInfo, backends, devices };
+    return { addon: versions.addon, binary: binding && `${binding.path} (${binding.package ?? binding.kind})`, llamaCppCommit: versions.llamaCppCommit, systemInfo: versions.systemInfo, backends, devices };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -65,7 +67,7 @@ export async function runInfo(argv: string[]): Promise<number> {
   }
   const native = await describeNative();
   const model = values.model ? await describeModel(values.model) : undefined;
-  const report = { package: PACKAGE_VERSION, node: process.version, platform: `${process.platform}-${process.arch}`, native, ...(model && { model }) };
+  const report = { package: PACKAGE_VERSION, node: process.version, platform: describePlatform(currentPlatform()), native, ...(model && { model }) };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
@@ -74,7 +76,7 @@ export async function runInfo(argv: string[]): Promise<number> {
   if ("error" in native) {
     lines.push(`native addon: not available — ${String(native.error)}`);
   } else {
-    lines.push(`native addon ${String(native.addon)} · llama.cpp ${String(native.llamaCppCommit)}`, `system: ${String(native.systemInfo)}`);
+    lines.push(`native addon ${String(native.addon)} · llama.cpp ${String(native.llamaCppCommit)}`, `binary: ${String(native.binary)}`, `system: ${String(native.systemInfo)}`);
     lines.push(`backends: ${(native.backends as string[]).join(", ") || "none"}`, "devices:");
     for (const d of native.devices as Array<Record<string, string>>) lines.push(`  ${d.name} (${d.backend}, ${d.type}) ${d.description} — ${d.memory}`);
   }

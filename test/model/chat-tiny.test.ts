@@ -142,7 +142,7 @@ describe("loadModel → chat → dispose on the tiny model", () => {
     expect(model.stats().activeRequests).toBe(0);
   });
 
-  it("refuses a request that cannot fit the context, but not one beyond a slot's share", async () => {
+  it("refuses a request that cannot fit the context, but not one beyond a slot's share", { timeout: 240_000 }, async () => {
     await expect(model.chat(user("Hi"), { maxTokens: 4096 })).rejects.toMatchObject({ code: "ERR_CONTEXT_OVERFLOW" });
     // 4096 cells for 4 slots: one request still gets more than a quarter of them.
     const long = await model.chat(user("Hi"), { maxTokens: 1100, temperature: 0, maxReasoningTokens: 0 });

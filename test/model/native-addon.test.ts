@@ -5,16 +5,19 @@ import { copyFile, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectDevices } from "../../src/native/devices.js";
+import { loadNative, nativeBinding } from "../../src/native/index.js";
 import type { NativeContext, NativeModel } from "../../src/native/types.js";
 import { tinyModelPath } from "../helpers/fixture.js";
 import { GREEDY, addon, contextOptions, greedyBatched, greedySolo, loadTiny } from "../helpers/native.js";
 
 /** The built addon file, for code that loads it outside this module (child processes, workers). */
-const addonPath = createRequire(import.meta.url)("node-gyp-build").resolve(process.cwd());
+const addonPath = (() => {
+  loadNative();
+  return nativeBinding()!.path;
+})();
 
 let path: string;
 let model: NativeModel;

@@ -10,10 +10,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startServer(models: Record<string, Model | Promise<Model>>, options: Omit<ServerOptions, "models"> = {}, apiKey = "unused"): Promise<Harness> {
+export async function startServer(
+  models: Record<string, Model | Promise<Model>>,
+  options: Omit<ServerOptions, "models"> = {},
+  apiKey = "unused",
+  clientTimeoutMs = 20_000,
+): Promise<Harness> {
   const server = createServer({ models: Object.entries(models).map(([id, model]) => ({ id, model })), gpuProbe: false, ...options });
   const baseUrl = await server.listen({ host: "127.0.0.1", port: 0 });
-  const client = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey, maxRetries: 0, timeout: 20_000 });
+  const client = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey, maxRetries: 0, timeout: clientTimeoutMs });
   return { server, baseUrl, client, close: () => server.shutdown({ timeoutMs: 500 }) };
 }
 

@@ -19,12 +19,15 @@ const specExample = {
   reasoning_level: "medium",
 };
 
-describe("a server with the default load options", () => {
+/** Thousands of tokens per test: generous bounds for a slow or busy CI machine (a few seconds each here). */
+const LONG_MS = 240_000;
+
+describe("a server with the default load options", { timeout: LONG_MS }, () => {
   let model: Model;
   let h: Harness;
   beforeAll(async () => {
     model = await loadModel(await tinyModelPath());
-    h = await startServer({ tiny: model });
+    h = await startServer({ tiny: model }, {}, "unused", LONG_MS);
   });
   afterAll(async () => {
     await h?.close();
@@ -72,12 +75,12 @@ describe("a server with the default load options", () => {
   });
 });
 
-describe("a pool too small for every running request", () => {
+describe("a pool too small for every running request", { timeout: LONG_MS }, () => {
   let model: Model;
   let h: Harness;
   beforeAll(async () => {
     model = await loadModel(await tinyModelPath(), { contextSize: 512, parallel: 3 });
-    h = await startServer({ tiny: model });
+    h = await startServer({ tiny: model }, {}, "unused", LONG_MS);
   });
   afterAll(async () => {
     await h?.close();
