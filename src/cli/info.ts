@@ -1,4 +1,5 @@
 /** `gpt-oss info`: versions, backends and devices from the native addon, and a model file's metadata. */
+import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { GgufValue } from "../gguf/index.js";
 import { PACKAGE_VERSION } from "../server/version.js";
@@ -45,6 +46,19 @@ export async function describeModel(path: string): Promise<Record<string, string
   return out;
 }
 
+/**
+ * The ggml CPU backend module ggml chose at load (a portable build carries one per CPU level), read from the
+ * process's mapped files; undefined where that list is not readable (not Linux).
+ */
+function loadedCpuVariant(): string | undefined {
+  try {
+    const maps = readFileSync("/proc/self/maps", "utf8");
+    return /\/(libggml-cpu[\w-]*\.(?:so|dylib|dll))\s*$/m.exec(maps)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 async function describeNative(): Promise<Record<string, unknown>> {
   try {
     const { loadNative, nativeBinding } = await import("../native/index.js");
@@ -53,7 +67,7 @@ async function describeNative(): Promise<Record<string, unknown>> {
     const versions = addon.versions();
     const backends = addon.loadBackends();
     const devices = addon.listDevices().map((d) => ({ name: d.name, backend: d.backend, type: d.type, description: d.description, memory: `${formatBytes(d.memoryFreeBytes)} free / ${formatBytes(d.memoryTotalBytes)}` }));
-    return { addon: versions.addon, binary: binding && `${binding.path} (${binding.package ?? binding.kind})`, llamaCppCommit: versions.llamaCppCommit, systemInfo: versions.systemInfo, backends, devices };
+    return { addon: versions.addon, cpuVariant: loadedCpuVariant(), binary: binding && `${binding.path} (${binding.package ?? binding.kind})`, llamaCppCommit: versions.llamaCppCommit, systemInfo: versions.systemInfo, backends, devices };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -76,7 +90,7 @@ export async function runInfo(argv: string[]): Promise<number> {
   if ("error" in native) {
     lines.push(`native addon: not available — ${String(native.error)}`);
   } else {
-    lines.push(`native addon ${String(native.addon)} · llama.cpp ${String(native.llamaCppCommit)}`, `binary: ${String(native.binary)}`, `system: ${String(native.systemInfo)}`);
+    lines.push(`native addon ${String(native.addon)} · llama.cpp ${String(native.llamaCppCommit)}`, `binary: ${String(native.binary)}`, `cpu backend: ${String(native.cpuVariant ?? "unknown")}`, `system: ${String(native.systemInfo)}`);
     lines.push(`backends: ${(native.backends as string[]).join(", ") || "none"}`, "devices:");
     for (const d of native.devices as Array<Record<string, string>>) lines.push(`  ${d.name} (${d.backend}, ${d.type}) ${d.description} — ${d.memory}`);
   }
