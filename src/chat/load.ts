@@ -12,7 +12,7 @@ import { readGguf, type GgufFile } from "../gguf/index.js";
 import { selectDevices } from "../native/devices.js";
 import { loadNative } from "../native/index.js";
 import type { NativeContext, NativeModel } from "../native/types.js";
-import { loadTokenizer } from "../tokenizer/index.js";
+import { tokenizerFromMetadata } from "../tokenizer/index.js";
 import { DEFAULTS, LIMITS } from "./defaults.js";
 import { ChatModel } from "./model.js";
 import type { LoadModelOptions, LoadProgress, Model, ModelInfo } from "./types.js";
@@ -108,7 +108,7 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
   onProgress({ phase: "validate", fraction: 0 });
   const file = await readGguf(path);
   checkArchitecture(file, path);
-  const tokenizer = await loadTokenizer(path);
+  const tokenizer = tokenizerFromMetadata(file.metadata, path);
   onProgress({ phase: "validate", fraction: 1 });
   checkAbort();
 

@@ -10,7 +10,7 @@
  * ```
  */
 import { GptOssError } from "../errors.js";
-import { readGguf } from "../gguf/index.js";
+import { readGguf, type GgufValue } from "../gguf/index.js";
 import { Tokenizer } from "./tokenizer.js";
 
 export { Tokenizer, type TokenizerVocab } from "./tokenizer.js";
@@ -24,17 +24,25 @@ export { FIRST_SPECIAL_ID, HARMONY_VOCAB_SIZE, HarmonyToken, specialTokenName } 
  *   are unusable; the GGUF reader's own errors (`ERR_MODEL_NOT_FOUND`, `ERR_GGUF_INVALID`) pass through.
  */
 export async function loadTokenizer(ggufPath: string): Promise<Tokenizer> {
-  const { metadata } = await readGguf(ggufPath);
+  return tokenizerFromMetadata((await readGguf(ggufPath)).metadata, ggufPath);
+}
+
+/**
+ * The same from metadata already read (`loadModel` reads the header once for the checks and the vocabulary).
+ * @param source named in error messages (the file path).
+ * @throws GptOssError `ERR_TOKENIZER_INVALID` as {@link loadTokenizer}.
+ */
+export function tokenizerFromMetadata(metadata: Readonly<Record<string, GgufValue>>, source: string): Tokenizer {
   const model = metadata["tokenizer.ggml.model"];
   if (model !== undefined && model !== "gpt2") {
     throw new GptOssError(
       "ERR_TOKENIZER_INVALID",
-      `${ggufPath}: tokenizer.ggml.model is ${JSON.stringify(model)}, expected "gpt2" (byte-level BPE)`,
+      `${source}: tokenizer.ggml.model is ${JSON.stringify(model)}, expected "gpt2" (byte-level BPE)`,
     );
   }
   const tokens = metadata["tokenizer.ggml.tokens"];
   if (!Array.isArray(tokens) || !tokens.every((token) => typeof token === "string")) {
-    throw new GptOssError("ERR_TOKENIZER_INVALID", `${ggufPath}: tokenizer.ggml.tokens is missing or not strings`);
+    throw new GptOssError("ERR_TOKENIZER_INVALID", `${source}: tokenizer.ggml.tokens is missing or not strings`);
   }
   const tokenTypes = metadata["tokenizer.ggml.token_type"];
   const types = Array.isArray(tokenTypes) && tokenTypes.every((t) => typeof t === "number") ? tokenTypes : undefined;
@@ -42,7 +50,7 @@ export async function loadTokenizer(ggufPath: string): Promise<Tokenizer> {
     return Tokenizer.fromVocab({ tokens: tokens as string[], tokenTypes: types as number[] | undefined });
   } catch (error) {
     if (error instanceof GptOssError) {
-      throw new GptOssError(error.code, `${ggufPath}: ${error.message}`, { cause: error });
+      throw new GptOssError(error.code, `${source}: ${error.message}`, { cause: error });
     }
     throw error;
   }
