@@ -3,13 +3,14 @@
  * parameters, turn rules (tools, tool choice, grammars, reasoning budget, stop strings) and the output checks.
  * Every option is validated here, before any work.
  */
-import { jsonObjectGrammar, jsonSchemaToGrammar } from "../engine/json-schema-grammar.js";
+import { jsonObjectGrammar, jsonSchemaToGrammar } from "../grammar/json-schema-grammar.js";
 import { randomSeed, type SamplingParams } from "../engine/sampling.js";
-import type { TurnRules } from "../engine/turn-policy.js";
+import type { TurnRules } from "./turn/turn-policy.js";
 import { renderChatPrompt } from "../harmony/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { DEFAULTS, LIMITS } from "./defaults.js";
 import { parseReasoningEffort } from "../harmony/reasoning.js";
+import { TOOL_NAME } from "../types.js";
 import type { ChatMessage, FunctionTool, GenerationDefaults, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "./types.js";
 import {
   invalid,
@@ -44,8 +45,6 @@ export interface TurnContext {
 }
 
 const ROLES = ["system", "developer", "user", "assistant", "tool"] as const;
-/** What a tool name may be (the server checks the same pattern with its own message). */
-export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function validateMessages(messages: unknown): ChatMessage[] {
   if (!Array.isArray(messages) || messages.length === 0) throw invalid("non-empty array of messages", "messages", messages);

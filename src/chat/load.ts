@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { GPT_OSS_ARCHITECTURE } from "../architecture.js";
 import { GptOssError } from "../errors.js";
-import { Engine } from "../engine/scheduler.js";
+import { Engine } from "../engine/engine.js";
 import { readGguf, type GgufFile } from "../gguf/index.js";
 import { selectDevices } from "../native/devices.js";
 import { loadNative } from "../native/index.js";

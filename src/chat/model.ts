@@ -2,10 +2,10 @@
  * The library's `Model`: chat / stream / runTools over the engine, plus tokenizer access, stats and disposal.
  */
 import { GptOssError } from "../errors.js";
-import { validateJson } from "../engine/json-schema-validate.js";
+import { validateJson } from "../grammar/json-schema-validate.js";
 import type { GenerationOutcome } from "../engine/request.js";
-import type { Engine } from "../engine/scheduler.js";
-import { TurnPolicy } from "../engine/turn-policy.js";
+import type { Engine } from "../engine/engine.js";
+import { TurnPolicy } from "./turn/turn-policy.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { FIRST_SPECIAL_ID, HarmonyToken } from "../tokenizer/special-tokens.js";
 import { resolveTurn, type TurnRequest } from "./generation.js";

@@ -2,49 +2,12 @@
  * Public types of the library API (load → chat / stream / runTools → dispose).
  * The HTTP server (src/server) is a client of exactly these types.
  */
+import type { EngineStats } from "../engine/engine.js";
 import type { GpuChoice } from "../native/devices.js";
+import type { ChatMessage, ChatResult, FunctionTool, JsonSchema, ReasoningEffort, ResponseFormat, StreamEvent, ToolChoice } from "../types.js";
 
-export type { GpuChoice };
-
-export type ReasoningEffort = "low" | "medium" | "high";
-
-/** JSON Schema as accepted for tool parameters and structured output. */
-export type JsonSchema = Record<string, unknown>;
-
-export interface ToolCall {
-  /** Stable id for this call (e.g. "call_abc123"); echoed back on the tool result message. */
-  id: string;
-  name: string;
-  /** Arguments exactly as the model produced them (JSON text). */
-  arguments: string;
-}
-
-export type ChatMessage =
-  | { role: "system"; content: string }
-  | { role: "developer"; content: string }
-  | { role: "user"; content: string }
-  | {
-      role: "assistant";
-      content?: string | null;
-      /** Chain of thought of this turn (kept while a tool call is pending, dropped after a final answer). */
-      reasoning?: string | null;
-      toolCalls?: ToolCall[];
-    }
-  | { role: "tool"; toolCallId?: string; name: string; content: string };
-
-export interface FunctionTool {
-  name: string;
-  description?: string;
-  /** JSON Schema of the arguments object. */
-  parameters?: JsonSchema;
-}
-
-export type ToolChoice = "auto" | "none" | "required" | { name: string };
-
-export type ResponseFormat =
-  | { type: "text" }
-  | { type: "json_object" }
-  | { type: "json_schema"; name?: string; schema: JsonSchema; strict?: boolean };
+export type * from "../types.js";
+export type { EngineStats, GpuChoice };
 
 /**
  * Fallbacks for what a request leaves out, e.g. a server's own defaults: each applies only where the request
@@ -105,33 +68,6 @@ export interface GenerationOptions {
   defaults?: GenerationDefaults;
 }
 
-export type FinishReason = "stop" | "length" | "tool_calls" | "cancelled";
-
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  reasoningTokens: number;
-  /** Prompt tokens served from the KV cache (prefix reuse). */
-  cachedPromptTokens: number;
-  totalTokens: number;
-}
-
-export interface ChatResult {
-  content: string;
-  reasoning: string;
-  toolCalls: ToolCall[];
-  finishReason: FinishReason;
-  usage: Usage;
-  /** The parsed JSON when responseFormat asked for JSON. */
-  parsed?: unknown;
-}
-
-export type StreamEvent =
-  | { type: "reasoning"; delta: string }
-  | { type: "content"; delta: string }
-  | { type: "tool_call_start"; index: number; id: string; name: string }
-  | { type: "tool_call_delta"; index: number; delta: string }
-  | { type: "done"; result: ChatResult };
 
 export interface ExecutableTool extends Omit<FunctionTool, "name"> {
   execute: (args: any, context: { signal?: AbortSignal }) => unknown | Promise<unknown>;
@@ -188,20 +124,6 @@ export interface ModelInfo {
   parallel: number;
 }
 
-export interface EngineStats {
-  activeRequests: number;
-  queuedRequests: number;
-  slots: number;
-  kvCellsUsed: number;
-  contextSize: number;
-  promptTokensTotal: number;
-  completionTokensTotal: number;
-  cachedPromptTokensTotal: number;
-  /** Times a running request gave its KV cells back because the pool ran out (it resumed later). */
-  preemptionsTotal: number;
-  /** A new request would be refused now (ERR_BUSY): every slot is taken and the wait queue is full. */
-  queueFull: boolean;
-}
 
 export interface Model {
   readonly info: ModelInfo;

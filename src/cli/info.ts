@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { GgufValue } from "../gguf/index.js";
-import { PACKAGE_VERSION } from "../server/version.js";
+import { PACKAGE_VERSION } from "../version.js";
 import { parseArgs } from "node:util";
 import { HELP_OPTION, withUsageErrors } from "./args.js";
 import { formatBytes } from "./progress.js";

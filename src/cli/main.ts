@@ -4,7 +4,7 @@
  * Exit codes: 0 success, 1 failure, 2 usage error (unknown command or flag, bad value).
  */
 import { UsageError } from "./args.js";
-import { PACKAGE_VERSION } from "../server/version.js";
+import { PACKAGE_VERSION } from "../version.js";
 
 export const MAIN_HELP = `Usage: gpt-oss <command> [options]
 

@@ -1,8 +1,8 @@
 /**
  * The contract between the scheduler (which only knows token ids, slots and batches) and whoever decides what a
- * request's output may look like (src/engine/turn-policy.ts for harmony turns; simple policies in tests).
+ * request's output may look like (src/chat/turn/turn-policy.ts for harmony turns; simple policies in tests).
  */
-import type { FinishReason } from "../chat/types.js";
+import type { FinishReason } from "../types.js";
 
 /**
  * A restriction on the next sampled tokens: a GBNF grammar and/or extra banned tokens. Keep returning the same

@@ -1,7 +1,7 @@
 /**
  * The state of one generation request inside the scheduler: what it asked for, where it stands, and how it ends.
  */
-import type { FinishReason } from "../chat/types.js";
+import type { FinishReason } from "../types.js";
 import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
 import type { Constraint, Directive, TokenPolicy } from "./policy.js";

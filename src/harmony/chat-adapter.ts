@@ -9,7 +9,7 @@
  *   a `commentary` preamble (content) and one `to=functions.NAME … <|constrain|>json` message per call;
  * - tool → `functions.NAME to=assistant<|channel|>commentary` with the result text verbatim.
  */
-import type { ChatMessage, FunctionTool, ReasoningEffort, ResponseFormat } from "../chat/types.js";
+import type { ChatMessage, FunctionTool, ReasoningEffort, ResponseFormat } from "../types.js";
 import { referenceBrowserNamespace, referencePythonNamespace } from "./builtin-tools.js";
 import {
   createSystemContent,

@@ -2,7 +2,7 @@
  * Folding parser events into a whole completion: the non-streaming `parseCompletion` and a collector the
  * engine can feed while it streams (so both paths give identical results by construction).
  */
-import type { ToolCall } from "../chat/types.js";
+import type { ToolCall } from "../types.js";
 import type { HarmonyMessageHeader } from "./header.js";
 import {
   type HarmonyParserEvent,

@@ -3,7 +3,7 @@
  * an optional recipient, channel and content type, and a list of contents. `render.ts` turns it into
  * prompt parts; `chat-adapter.ts` builds it from the library's `ChatMessage[]`.
  */
-import type { JsonSchema, ReasoningEffort } from "../chat/types.js";
+import type { JsonSchema, ReasoningEffort } from "../types.js";
 
 /** Author roles of harmony messages. */
 export type HarmonyRole = "system" | "developer" | "user" | "assistant" | "tool";

@@ -85,4 +85,4 @@ export {
   type ParsedToolCall,
   parseCompletion,
 } from "./completion.js";
-export { ASSISTANT_STOP_TOKENS, ASSISTANT_TURN_PREFIX, MESSAGE_END_TOKENS } from "./constants.js";
+export { ASSISTANT_STOP_TOKENS, ASSISTANT_TURN_PREFIX } from "./constants.js";

@@ -1,7 +1,7 @@
 /**
  * Reasoning effort resolution: the request's field > a `Reasoning: X` line in a system message > `medium`.
  */
-import type { ChatMessage, ReasoningEffort } from "../chat/types.js";
+import type { ChatMessage, ReasoningEffort } from "../types.js";
 import { GptOssError } from "../errors.js";
 import { DEFAULT_REASONING_EFFORT } from "./conversation.js";
 

@@ -2,7 +2,7 @@
  * The `# Tools` section of the system/developer message (reference `template_tools_section`, FORMAT.md §1.5):
  * namespaces in sorted key order, each tool as `type name = (_: {…}) => any;`.
  */
-import type { FunctionTool } from "../chat/types.js";
+import type { FunctionTool } from "../types.js";
 import type { HarmonyToolDescription, HarmonyToolNamespace } from "./conversation.js";
 import { jsonSchemaToTypeScript } from "./schema-to-typescript.js";
 

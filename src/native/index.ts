@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GptOssError } from "../errors.js";
+import { PACKAGE_VERSION } from "../version.js";
 import type { GpuChoice } from "./devices.js";
 import { ADDON_FILE, BINARY_DIR, currentPlatform, describePlatform, packageName, packagesFor, unpackedPath, type PlatformInfo } from "./platforms.js";
 import type { NativeAddon } from "./types.js";
@@ -94,13 +95,7 @@ export function binaryCandidates(sources: CandidateSources): BinaryCandidate[] {
 export function fixCommand(platform: PlatformInfo, gpu: GpuChoice): string | undefined {
   const packages = packagesFor(platform);
   const wanted = packages.find((pkg) => typeof gpu === "string" && pkg.gpu === gpu) ?? packages.find((pkg) => !pkg.gpu);
-  return wanted && `npm install ${packageName(wanted)}@${packageVersion()}`;
-}
-
-let version: string | undefined;
-function packageVersion(): string {
-  version ??= (require(join(PACKAGE_ROOT, "package.json")) as { version: string }).version;
-  return version;
+  return wanted && `npm install ${packageName(wanted)}@${PACKAGE_VERSION}`;
 }
 
 let addon: NativeAddon | undefined;

@@ -4,8 +4,7 @@ import type { InFlightRequests } from "./generation.js";
 import type { GenerationDefaults } from "../chat/types.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ModelRegistry } from "./model-registry.js";
-import type { StoredConversation } from "./responses/route.js";
-import type { ResponseStore } from "./responses/store.js";
+import type { ResponseStore, StoredConversation } from "./responses/store.js";
 
 export interface ServerContext {
   registry: ModelRegistry;

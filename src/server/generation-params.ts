@@ -4,7 +4,7 @@
  */
 import type { FunctionTool, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "../chat/types.js";
 import { LIMITS } from "../chat/defaults.js";
-import { TOOL_NAME } from "../chat/generation.js";
+import { TOOL_NAME } from "../types.js";
 import { ApiError } from "./errors.js";
 import { isObject, jsonTypeName, optionalInteger, optionalNumber, optionalStop, optionalString, requireArray, type JsonObject } from "./validate.js";
 

@@ -14,11 +14,11 @@ import { createNvidiaSmiProbe, type GpuUtilizationProbe } from "./gpu-utilizatio
 import { ServerMetrics } from "./metrics.js";
 import { ModelRegistry, type ServedModel } from "./model-registry.js";
 import { TokenBucketLimiter } from "./rate-limit.js";
-import { registerResponses, type StoredConversation } from "./responses/route.js";
-import { ResponseStore, type ResponseStoreOptions } from "./responses/store.js";
+import { registerResponses } from "./responses/route.js";
+import { ResponseStore, type ResponseStoreOptions, type StoredConversation } from "./responses/store.js";
 import type { GenerationDefaults } from "../chat/types.js";
 import { registerStatusRoutes } from "./status-routes.js";
-import { PACKAGE_VERSION } from "./version.js";
+import { PACKAGE_VERSION } from "../version.js";
 
 export interface ServerOptions {
   /** The models to serve; requests pick one by `model` (absent: the first). A Promise is served as "loading". */

@@ -235,7 +235,7 @@ export async function createScriptedModel(
 ) {
   const { Tokenizer } = await import("../../src/tokenizer/index.js");
   const { buildHarmonyVocab } = await import("../../src/tokenizer/vocab.js");
-  const { Engine } = await import("../../src/engine/scheduler.js");
+  const { Engine } = await import("../../src/engine/engine.js");
   const { ChatModel } = await import("../../src/chat/model.js");
   tokenizerPromise ??= Promise.resolve(Tokenizer.fromVocab(buildHarmonyVocab()));
   const tokenizer = await tokenizerPromise;

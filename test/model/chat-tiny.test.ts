@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../src/index.js";
 import type { Model } from "../../src/chat/types.js";
-import { validateJson } from "../../src/engine/json-schema-validate.js";
+import { validateJson } from "../../src/grammar/json-schema-validate.js";
 import { tinyModelPath } from "../helpers/fixture.js";
 
 const user = (content: string) => [{ role: "user" as const, content }];

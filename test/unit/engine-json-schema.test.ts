@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { hasCode } from "../../src/errors.js";
-import { gbnfLiteral, jsonObjectGrammar, jsonSchemaToGrammar } from "../../src/engine/json-schema-grammar.js";
-import { validateJson } from "../../src/engine/json-schema-validate.js";
-import { headerGrammar } from "../../src/engine/harmony-grammar.js";
+import { gbnfLiteral, jsonObjectGrammar, jsonSchemaToGrammar } from "../../src/grammar/json-schema-grammar.js";
+import { validateJson } from "../../src/grammar/json-schema-validate.js";
+import { headerGrammar } from "../../src/chat/turn/harmony-grammar.js";
 
 // A small, independent GBNF recogniser (the subset the builders emit) to check what a grammar accepts.
 type Node =

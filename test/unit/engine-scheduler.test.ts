@@ -4,7 +4,7 @@ import { hasCode } from "../../src/errors.js";
 import type { Constraint, Directive, TokenPolicy } from "../../src/engine/policy.js";
 import type { GenerationRequest } from "../../src/engine/request.js";
 import type { SamplingParams } from "../../src/engine/sampling.js";
-import { Engine } from "../../src/engine/scheduler.js";
+import { Engine } from "../../src/engine/engine.js";
 import { replyScript, ScriptedContext, type TokenScript } from "../helpers/scripted-context.js";
 
 const STOP = 9;

@@ -6,12 +6,9 @@ import { ApiError, toApiError, type ServerErrorCode } from "../errors.js";
 import { generate, streamGeneration } from "../generation.js";
 import { resolveReasoningEffort } from "../../harmony/reasoning.js";
 import { ResponseBuilder, type ResponseHeader } from "./output.js";
+import type { StoredConversation } from "./store.js";
 import { parseResponsesRequest } from "./request.js";
 
-/** What `previous_response_id` brings back: the whole conversation so far. */
-export interface StoredConversation {
-  messages: ChatMessage[];
-}
 
 const PARAM_HINTS = { invalid_schema: "text.format", invalid_grammar: "grammar", context_length_exceeded: "input" } as const;
 

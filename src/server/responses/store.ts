@@ -2,6 +2,12 @@
  * Finished responses kept for `previous_response_id`: a bounded in-memory map with least-recently-used
  * eviction (`maxEntries`) and expiry (`ttlMs`). Lost on restart, like any in-memory cache.
  */
+import type { ChatMessage } from "../../types.js";
+
+/** What `previous_response_id` brings back: the whole conversation so far. */
+export interface StoredConversation {
+  messages: ChatMessage[];
+}
 
 export interface ResponseStoreOptions {
   /** Most responses kept (default 1000). */

@@ -2,7 +2,7 @@
  * Validates a parsed JSON value against the schema subset of json-schema.ts, including the keywords the grammar
  * leaves out (minimum/maximum, multipleOf, pattern, uniqueItems). Used on structured output before it is returned.
  */
-import type { JsonSchema } from "../chat/types.js";
+import type { JsonSchema } from "../types.js";
 import { allowedTypes, isPlainObject, resolveRef, type SchemaNode, type SchemaType } from "./json-schema.js";
 
 function typeOf(value: unknown): SchemaType | undefined {

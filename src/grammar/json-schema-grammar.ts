@@ -5,7 +5,7 @@
  * anyOf/oneOf, $ref into $defs (recursion included). Numbers are bounded (16 digits) and whitespace is short, so
  * even a model that rambles must close the value.
  */
-import type { JsonSchema } from "../chat/types.js";
+import type { JsonSchema } from "../types.js";
 import {
   allowedTypes,
   checkSchema,

@@ -10,8 +10,10 @@
  *   header itself (forced prefill, not a grammar); 0 skips analysis entirely.
  * Sampling stops on `<|return|>`, `<|call|>`, `<|endoftext|>`, after a final message ends, or on a stop string.
  */
-import type { FinishReason, StreamEvent, ToolCall } from "../chat/types.js";
+import type { FinishReason, StreamEvent, ToolCall } from "../types.js";
 import {
+  ASSISTANT_STOP_TOKENS,
+  ASSISTANT_TURN_PREFIX,
   HarmonyCompletionCollector,
   type HarmonyParserEvent,
   HarmonyStreamParser,
@@ -20,10 +22,10 @@ import {
   type ParsedCompletion,
   type PlainTextEncoder,
   type TokenDecoderSource,
-} from "../harmony/index.js";
-import { FIRST_SPECIAL_ID, HarmonyToken } from "../tokenizer/special-tokens.js";
+} from "../../harmony/index.js";
+import { FIRST_SPECIAL_ID, HarmonyToken } from "../../tokenizer/special-tokens.js";
 import { headerGrammar, type HeaderOption, headerTokens } from "./harmony-grammar.js";
-import type { Constraint, Directive, TokenPolicy } from "./policy.js";
+import type { Constraint, Directive, TokenPolicy } from "../../engine/policy.js";
 import { StopStringMatcher } from "./stop-strings.js";
 
 /** What a turn may produce. */
@@ -42,7 +44,7 @@ export interface TurnRules {
 export type TurnTokenizer = PlainTextEncoder & TokenDecoderSource;
 
 /** Tokens that end sampling for an assistant turn. */
-const STOP_TOKENS = new Set<number>([HarmonyToken.return, HarmonyToken.call, HarmonyToken.endOfText]);
+const STOP_TOKENS = new Set<number>([...ASSISTANT_STOP_TOKENS, HarmonyToken.endOfText]);
 /** Header tokens that must not appear inside a message body written under a constraint. */
 const HEADER_TOKENS = [HarmonyToken.start, HarmonyToken.channel, HarmonyToken.message, HarmonyToken.constrain];
 /**
@@ -50,8 +52,6 @@ const HEADER_TOKENS = [HarmonyToken.start, HarmonyToken.channel, HarmonyToken.me
  * The body ends when the grammar is complete and the model samples `<|return|>` / `<|call|>`.
  */
 const BODY_BANNED = [...HEADER_TOKENS, HarmonyToken.end];
-/** `<|start|>assistant` is built from the tokenizer once per turn. */
-const ASSISTANT = "assistant";
 
 export class TurnPolicy implements TokenPolicy {
   private readonly parser: HarmonyStreamParser;
@@ -75,7 +75,7 @@ export class TurnPolicy implements TokenPolicy {
   ) {
     this.parser = new HarmonyStreamParser(tokenizer);
     this.stopMatcher = new StopStringMatcher(rules.stop);
-    this.startAssistant = [HarmonyToken.start, ...tokenizer.encode(ASSISTANT)];
+    this.startAssistant = ASSISTANT_TURN_PREFIX.renderTokens(tokenizer);
     this.budgetSpent = rules.maxReasoningTokens === 0;
   }
 

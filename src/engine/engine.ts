@@ -10,14 +10,29 @@
  * resume where it stopped once there is room. A request alone always fits: prompt plus `maxTokens` is checked
  * against the context when it is submitted.
  */
-import type { EngineStats } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
-import { assertNoInvertedRepetition } from "./gbnf-check.js";
+import { assertNoInvertedRepetition } from "../grammar/gbnf-check.js";
 import type { Directive } from "./policy.js";
 import { completionLimit, RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
 import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
 import { SlotTable } from "./slots.js";
+
+/** What the engine reports about its load and totals (`Model.stats()`). */
+export interface EngineStats {
+  activeRequests: number;
+  queuedRequests: number;
+  slots: number;
+  kvCellsUsed: number;
+  contextSize: number;
+  promptTokensTotal: number;
+  completionTokensTotal: number;
+  cachedPromptTokensTotal: number;
+  /** Times a running request gave its KV cells back because the pool ran out (it resumed later). */
+  preemptionsTotal: number;
+  /** A new request would be refused now (ERR_BUSY): every slot is taken and the wait queue is full. */
+  queueFull: boolean;
+}
 
 export interface EngineOptions {
   /** Most requests waiting for a slot; one more is refused with ERR_BUSY. */

@@ -3,9 +3,9 @@
  * sequence) or as a GBNF grammar over the choices (several allowed headers: the model picks). Special tokens
  * appear in the grammar by id (`<[200005]>`), which matches exactly that token.
  */
-import { assistantHeaderParts, FUNCTION_CALL_CONTENT_TYPE, type PlainTextEncoder } from "../harmony/index.js";
-import { HarmonyToken } from "../tokenizer/special-tokens.js";
-import { gbnfLiteral } from "./json-schema-grammar.js";
+import { assistantHeaderParts, FUNCTION_CALL_CONTENT_TYPE, type PlainTextEncoder } from "../../harmony/index.js";
+import { HarmonyToken } from "../../tokenizer/special-tokens.js";
+import { gbnfLiteral } from "../../grammar/json-schema-grammar.js";
 
 /** A message the engine allows at a header position. */
 export type HeaderOption = { kind: "analysis" } | { kind: "final" } | { kind: "call"; name: string };

@@ -3,7 +3,7 @@
  * (json-schema-validate.ts): what is supported, how `$ref` resolves, and the up-front check that rejects
  * schemas the grammar could not enforce.
  */
-import type { JsonSchema } from "../chat/types.js";
+import type { JsonSchema } from "../types.js";
 import { GptOssError } from "../errors.js";
 
 /** Keywords that only annotate (ignored by grammar and validator). */
