@@ -7,7 +7,7 @@
 //
 // Options: --from-build DIR  package an existing build instead of the portable one (CI uses the clone's build/)
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,27 +63,36 @@ console.log(JSON.stringify({ model: completion.model, finish_reason: completion.
 `;
 
 async function serveOnce(project, env) {
-  const server = spawn("npx", ["--no-install", "gpt-oss", "serve", "--model", "demo", "--port", "0", "--ctx-size", "512", "--parallel", "1"], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: npx runs the server as a child of its own, and both must go at the end.
+  const server = spawn("npx", ["--no-install", "gpt-oss", "serve", "--model", "demo", "--port", "0", "--ctx-size", "512", "--parallel", "1"], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
-  const url = await new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 120 s:\n${output}`)), 120_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const ready = /listening on (http:\/\/[^\s]+)/i.exec(output) ?? /Server listening at (http:\/\/[^\s"]+)/.exec(output);
-      if (ready && /ready/.test(output)) {
-        clearTimeout(timer);
-        resolvePromise(ready[1]);
-      }
-    };
-    server.stdout.on("data", onData);
-    server.stderr.on("data", onData);
-    server.once("exit", (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-  });
+  const exited = new Promise((r) => server.once("exit", r));
   try {
+    const url = await new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start in 120 s:\n${output}`)), 120_000);
+      const onData = (chunk) => {
+        output += chunk;
+        const ready = /listening on (http:\/\/[^\s]+)/i.exec(output) ?? /Server listening at (http:\/\/[^\s"]+)/.exec(output);
+        if (ready && /ready/.test(output)) {
+          clearTimeout(timer);
+          resolvePromise(ready[1]);
+        }
+      };
+      server.stdout.on("data", onData);
+      server.stderr.on("data", onData);
+      server.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`serve exited with ${code}:\n${output}`));
+      });
+    });
     return run("node", ["serve-client.mjs", url], { cwd: project, env, capture: true }).stdout.trim();
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      // the whole group is gone already
+    }
+    await exited;
   }
 }
 
@@ -92,7 +101,6 @@ try {
   log("building dist/ and this platform's binary package");
   run("npm", ["run", "build", "--silent"], { cwd: root });
   run(process.execPath, [join(root, "scripts", "prebuild.mjs"), "--out", join(work, "packages"), ...(values["from-build"] ? ["--from-build", values["from-build"]] : [])]);
-  const { readdirSync } = await import("node:fs");
   const [platformId] = readdirSync(join(work, "packages"));
   const platformTgz = pack(join(work, "packages", platformId));
   const mainTgz = pack(root);
