@@ -8,7 +8,7 @@ import type { Engine } from "../engine/engine.js";
 import { TurnPolicy } from "./turn/turn-policy.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { FIRST_SPECIAL_ID, HarmonyToken } from "../tokenizer/special-tokens.js";
-import { resolveTurn, type TurnRequest } from "./generation.js";
+import { resolveTurn, type TurnRequest } from "./turn/resolve-turn.js";
 import { runToolLoop } from "./tool-loop.js";
 import type {
   ChatMessage,

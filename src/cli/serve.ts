@@ -1,9 +1,9 @@
 /** `gpt-oss serve`: the OpenAI-compatible server over one or more models. */
-import { LIMITS } from "../chat/defaults.js";
+import { DEFAULTS, LIMITS } from "../chat/defaults.js";
 import type { LoadModelOptions, Model } from "../chat/types.js";
 import { REASONING_EFFORTS } from "../harmony/reasoning.js";
 import { OPENAI_TEMPERATURE } from "../server/generation-params.js";
-import { createServer, parseRateLimit, type ServerOptions } from "../server/index.js";
+import { createServer, DEFAULT_LISTEN, DEFAULT_SHUTDOWN_TIMEOUT_MS, parseRateLimit, type ServerOptions } from "../server/index.js";
 import { parseArgs } from "node:util";
 import { enumOption, gpuOption, HELP_OPTION, intOption, numberOption, UsageError, withUsageErrors } from "./args.js";
 import { importLoadModel } from "./library.js";
@@ -18,21 +18,21 @@ Options:
   --model PATH            GGUF file to serve; repeat for several models; "demo" = tiny random-weight model.
                           Default: $GPT_OSS_MODEL, else "model" in the config file, else demo.
   --alias NAME            id of the --model at the same position (default: file name without .gguf)
-  --host HOST             address to listen on (default 127.0.0.1; 0.0.0.0 for all interfaces)
-  --port N                port (default 8000, or $PORT)
+  --host HOST             address to listen on (default ${DEFAULT_LISTEN.host}; 0.0.0.0 for all interfaces)
+  --port N                port (default ${DEFAULT_LISTEN.port}, or $PORT)
   --api-key KEY           require this bearer key (repeatable; default: $OPENAI_API_KEY; none = open server)
   --rate-limit RPS[:BURST]  requests per second per key/address (default: $API_RATE_LIMIT_RPS, else unlimited)
   --ctx-size N            context tokens: one KV pool shared by the parallel sequences, and the most one
-                          request may use, prompt and output together (default 8192)
-  --parallel N            sequences generating at once per model (default 4)
+                          request may use, prompt and output together (default ${DEFAULTS.contextSize})
+  --parallel N            sequences generating at once per model (default ${DEFAULTS.parallel})
   --threads N             CPU threads (default: every logical core)
   --gpu auto|cpu|cuda|vulkan|metal   backend (default auto)
-  --max-queue N           requests waiting for a slot or KV room before 503 + Retry-After (default 64)
-  --reasoning-effort low|medium|high  default for requests that set none (default medium)
-  --max-tokens N          default max_tokens, capped to the room the prompt leaves (default 2048)
-  --temperature X         default temperature (default 0.7)
-  --top-p X               default top_p (default 0.9)
-  --shutdown-timeout MS   on SIGTERM/SIGINT, time in-flight requests get to finish (default 30000)
+  --max-queue N           requests waiting for a slot or KV room before 503 + Retry-After (default ${DEFAULTS.maxQueue})
+  --reasoning-effort ${REASONING_EFFORTS.join("|")}  default for requests that set none (default ${DEFAULTS.reasoningEffort})
+  --max-tokens N          default max_tokens, capped to the room the prompt leaves (default ${DEFAULTS.maxTokens})
+  --temperature X         default temperature (default ${DEFAULTS.temperature})
+  --top-p X               default top_p (default ${DEFAULTS.topP})
+  --shutdown-timeout MS   on SIGTERM/SIGINT, time in-flight requests get to finish (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS})
   -h, --help              this help
 `;
 
@@ -103,11 +103,11 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     help,
     // --help must work even where the configured model is missing.
     specs: help ? [] : resolveModelSpecs(values.model, values.alias, env).specs,
-    host: values.host ?? "127.0.0.1",
-    port: intOption(values.port ?? env.PORT, values.port ? "--port" : "PORT", 0, 65535) ?? 8000,
+    host: values.host ?? DEFAULT_LISTEN.host,
+    port: intOption(values.port ?? env.PORT, values.port ? "--port" : "PORT", 0, 65535) ?? DEFAULT_LISTEN.port,
     load,
     server: { apiKeys, ...(rateLimit && { rateLimit }), defaults, logger: { level: env.LOG_LEVEL ?? "info" } },
-    shutdownTimeoutMs: intOption(values["shutdown-timeout"], "--shutdown-timeout", 0) ?? 30_000,
+    shutdownTimeoutMs: intOption(values["shutdown-timeout"], "--shutdown-timeout", 0) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
   };
 }
 

@@ -1,6 +1,6 @@
 /** What route handlers of one server instance share. */
 import type { ReasoningField } from "./chat-completions/response.js";
-import type { InFlightRequests } from "./generation.js";
+import type { InFlightRequests } from "./in-flight.js";
 import type { GenerationDefaults } from "../chat/types.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ModelRegistry } from "./model-registry.js";

@@ -12,52 +12,8 @@ import type { ServerMetrics } from "./metrics.js";
 import type { ReadyModel } from "./model-registry.js";
 import { openSse, type SseStream } from "./sse.js";
 
-/** The AbortControllers of requests being served, so shutdown can wait for them or cancel them. */
-export class InFlightRequests {
-  private readonly controllers = new Set<AbortController>();
-  private idleWaiters: Array<() => void> = [];
-
-  get size(): number {
-    return this.controllers.size;
-  }
-
-  /**
-   * Tracks a request until its response closes. The signal aborts when the client disconnects before the
-   * response finished, or when `abortAll` is called.
-   */
-  track(reply: FastifyReply): AbortSignal {
-    const controller = new AbortController();
-    this.controllers.add(controller);
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) controller.abort(new GptOssError("ERR_ABORTED", "The client closed the connection."));
-      this.controllers.delete(controller);
-      if (this.controllers.size === 0) {
-        for (const wake of this.idleWaiters) wake();
-        this.idleWaiters = [];
-      }
-    });
-    return controller.signal;
-  }
-
-  /** Cancels every request; each answers (or ends its stream with) 503 `shutting_down` and `reason`. */
-  abortAll(reason: string): void {
-    for (const controller of this.controllers) controller.abort(new ApiError("shutting_down", reason));
-  }
-
-  /** Resolves true when no request is in flight, or false after `timeoutMs`. */
-  waitIdle(timeoutMs: number): Promise<boolean> {
-    if (this.controllers.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-}
-
-export interface GenerationRequest {
+/** One generation the server runs for an HTTP request. */
+export interface ServedGeneration {
   /** The model, as the route resolved it (404/503 already answered). */
   entry: ReadyModel;
   metrics: ServerMetrics;
@@ -71,7 +27,7 @@ export interface GenerationRequest {
 }
 
 /** Yields the library's events; breaking out early cancels the generation. */
-export async function* generate(request: GenerationRequest): AsyncGenerator<StreamEvent, void, undefined> {
+export async function* generate(request: ServedGeneration): AsyncGenerator<StreamEvent, void, undefined> {
   const { entry } = request;
   const ownAbort = new AbortController();
   const onAbort = () => ownAbort.abort(request.signal.reason);
@@ -106,7 +62,7 @@ function serverCancellation(signal: AbortSignal): ApiError | undefined {
 }
 
 /** Runs a generation to its end and returns the result (non-streaming responses). */
-export async function generateResult(request: GenerationRequest): Promise<ChatResult> {
+export async function generateResult(request: ServedGeneration): Promise<ChatResult> {
   for await (const event of generate(request)) {
     if (event.type === "done") return event.result;
   }
@@ -127,7 +83,7 @@ export interface StreamHandlers {
  */
 export async function streamGeneration(
   reply: FastifyReply,
-  request: GenerationRequest,
+  request: ServedGeneration,
   paramHints: Partial<Record<ServerErrorCode, string>>,
   open: (sse: SseStream) => StreamHandlers,
 ): Promise<FastifyReply> {

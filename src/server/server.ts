@@ -9,7 +9,7 @@ import { registerChatCompletions } from "./chat-completions/route.js";
 import type { ReasoningField } from "./chat-completions/response.js";
 import type { ServerContext } from "./context.js";
 import { ApiError, toApiError } from "./errors.js";
-import { InFlightRequests } from "./generation.js";
+import { InFlightRequests } from "./in-flight.js";
 import { createNvidiaSmiProbe, type GpuUtilizationProbe } from "./gpu-utilization.js";
 import { ServerMetrics } from "./metrics.js";
 import { ModelRegistry, type ServedModel } from "./model-registry.js";
@@ -64,6 +64,11 @@ export interface GptOssServer {
   /** Stops accepting requests, lets in-flight ones finish (up to `timeoutMs`), cancels the rest, closes. Idempotent. */
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
+
+/** Where `listen()` binds by default: loopback only (exposing the server is a choice, e.g. `--host 0.0.0.0`). */
+export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8000 } as const;
+/** Time in-flight requests get to finish on shutdown before they are cancelled. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
 const GENERATION_ROUTES = new Set(["/v1/chat/completions", "/v1/responses"]);
 const PUBLIC_ROUTES = new Set(["/v1/health"]);
@@ -139,14 +144,14 @@ export function createServer(options: ServerOptions): GptOssServer {
     app,
     registry,
     metrics,
-    async listen({ host = "127.0.0.1", port = 8000 } = {}) {
+    async listen({ host = DEFAULT_LISTEN.host, port = DEFAULT_LISTEN.port } = {}) {
       await app.listen({ host, port });
       const address = app.server.address();
       if (address === null || typeof address === "string") return String(address);
       const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
       return `http://${shownHost}:${address.port}`;
     },
-    shutdown({ timeoutMs = 30_000 } = {}) {
+    shutdown({ timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS } = {}) {
       closing ??= (async () => {
         draining = true;
         const closed = app.close();

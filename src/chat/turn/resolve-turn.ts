@@ -3,15 +3,15 @@
  * parameters, turn rules (tools, tool choice, grammars, reasoning budget, stop strings) and the output checks.
  * Every option is validated here, before any work.
  */
-import { jsonObjectGrammar, jsonSchemaToGrammar } from "../grammar/json-schema-grammar.js";
-import { randomSeed, type SamplingParams } from "../engine/sampling.js";
-import type { TurnRules } from "./turn/turn-policy.js";
-import { renderChatPrompt } from "../harmony/index.js";
-import type { Tokenizer } from "../tokenizer/index.js";
-import { DEFAULTS, LIMITS } from "./defaults.js";
-import { parseReasoningEffort } from "../harmony/reasoning.js";
-import { TOOL_NAME } from "../types.js";
-import type { ChatMessage, FunctionTool, GenerationDefaults, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "./types.js";
+import { jsonObjectGrammar, jsonSchemaToGrammar } from "../../grammar/json-schema-grammar.js";
+import { randomSeed, type SamplingParams } from "../../engine/sampling.js";
+import type { TurnRules } from "./turn-policy.js";
+import { renderChatPrompt } from "../../harmony/index.js";
+import type { Tokenizer } from "../../tokenizer/index.js";
+import { DEFAULTS, LIMITS } from "../defaults.js";
+import { parseReasoningEffort } from "../../harmony/reasoning.js";
+import { TOOL_NAME } from "../../types.js";
+import type { ChatMessage, FunctionTool, GenerationDefaults, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "../types.js";
 import {
   invalid,
   optionalChoice,
@@ -21,7 +21,7 @@ import {
   optionalString,
   rejectUnknownKeys,
   requireObject,
-} from "./validate.js";
+} from "../validate.js";
 
 /** A resolved turn, ready for `Engine.generate`. */
 export interface TurnRequest {
