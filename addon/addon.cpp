@@ -121,6 +121,14 @@ Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The library hands over its error class once per env (src/native/index.ts): every later native error is built
+// as `new ErrorClass(code, message)`, so `instanceof GptOssError` holds for them too.
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsFunction()) ThrowCoded(info.Env(), "ERR_INVALID_ARGUMENT", "setErrorClass expects a class");
+  GetAddonData(info.Env())->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 Napi::Value LoadModelEntry(const Napi::CallbackInfo& info) {
   EnsureBackends();
   return LoadModel(info);
@@ -147,6 +155,7 @@ Napi::Object DefineExports(Napi::Env env, Napi::Object exports) {
   exports.Set("listDevices", Napi::Function::New(env, ListDevices, "listDevices"));
   exports.Set("setLogLevel", Napi::Function::New(env, SetLogLevel, "setLogLevel"));
   exports.Set("loadModel", Napi::Function::New(env, LoadModelEntry, "loadModel"));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   return exports;
 }
 

@@ -13,6 +13,8 @@ struct AddonData {
   Napi::FunctionReference modelConstructor;
   Napi::FunctionReference contextConstructor;
   Napi::FunctionReference samplerConstructor;
+  // The library's error class (GptOssError), handed over by setErrorClass(): native errors are instances of it.
+  Napi::FunctionReference errorClass;
   // Models alive in this environment; disposed by the env cleanup hook (worker exit, Electron teardown).
   std::set<ModelWrap*> models;
   // Set by the env cleanup hook: a context disposed then frees at once, waiting for a decode still running on its

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <atomic>
 
+#include "addon.h"
 #include "llama.h"
 
 namespace gpt_oss {
@@ -40,6 +41,11 @@ void LogCallback(ggml_log_level level, const char* text, void* /*user*/) {
 }  // namespace
 
 Napi::Error CodedError(Napi::Env env, const char* code, const std::string& message) {
+  AddonData* data = GetAddonData(env);
+  if (data != nullptr && !data->errorClass.IsEmpty()) {
+    Napi::Object error = data->errorClass.New({Napi::String::New(env, code), Napi::String::New(env, message)});
+    return Napi::Error(env, error);
+  }
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, code));
   return error;
@@ -88,6 +94,32 @@ Napi::Value Field(const Napi::Object& obj, const char* key) { return obj.Get(key
   ThrowCoded(obj.Env(), "ERR_INVALID_ARGUMENT", std::string("Expected ") + expected + " for " + key);
 }
 }  // namespace
+
+namespace {
+[[noreturn]] void Missing(const Napi::Object& obj, const char* key) {
+  ThrowCoded(obj.Env(), "ERR_INVALID_ARGUMENT", std::string("Missing required option ") + key);
+}
+}  // namespace
+
+int64_t RequireInt(const Napi::Object& obj, const char* key, int64_t min, int64_t max) {
+  if (Field(obj, key).IsUndefined()) Missing(obj, key);
+  return GetInt(obj, key, 0, min, max);
+}
+
+double RequireNumber(const Napi::Object& obj, const char* key) {
+  if (Field(obj, key).IsUndefined()) Missing(obj, key);
+  return GetNumber(obj, key, 0.0);
+}
+
+bool RequireBool(const Napi::Object& obj, const char* key) {
+  if (Field(obj, key).IsUndefined()) Missing(obj, key);
+  return GetBool(obj, key, false);
+}
+
+std::string RequireString(const Napi::Object& obj, const char* key) {
+  if (Field(obj, key).IsUndefined()) Missing(obj, key);
+  return GetString(obj, key, "");
+}
 
 int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback, int64_t min, int64_t max) {
   Napi::Value value = Field(obj, key);

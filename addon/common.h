@@ -47,8 +47,14 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::string code_;
 };
 
-// Argument readers that throw ERR_INVALID_ARGUMENT naming the option. The TS layer validates first;
-// these only keep a wrong call from crashing the process. GetInt requires a finite integer in [min, max].
+// Argument readers that throw ERR_INVALID_ARGUMENT naming the option. The TS layer validates first and owns
+// every default; these only keep a wrong call from crashing the process. Require* are for the options the typed
+// surface (src/native/types.ts) marks required; Get* (with a fallback) only for its optional ones, where the
+// fallback means "absent" (no grammar, no logprobs), never a tuning default. Ints must be finite in [min, max].
+int64_t RequireInt(const Napi::Object& obj, const char* key, int64_t min, int64_t max);
+double RequireNumber(const Napi::Object& obj, const char* key);
+bool RequireBool(const Napi::Object& obj, const char* key);
+std::string RequireString(const Napi::Object& obj, const char* key);
 int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback, int64_t min, int64_t max);
 double GetNumber(const Napi::Object& obj, const char* key, double fallback);
 bool GetBool(const Napi::Object& obj, const char* key, bool fallback);

@@ -363,20 +363,20 @@ Napi::Value CreateContextAsync(Napi::Env env, ModelWrap* model, Napi::Object mod
   llama_context_params params = llama_context_default_params();
   constexpr int64_t kMaxTokens = int64_t(1) << 30;
   constexpr int64_t kMaxSequences = 256;  // llama.cpp's LLAMA_MAX_SEQ (internal header)
-  params.n_ctx = static_cast<uint32_t>(GetInt(options, "contextSize", 4096, 16, kMaxTokens));
-  params.n_batch = static_cast<uint32_t>(GetInt(options, "batchSize", 512, 1, 1 << 20));
-  params.n_ubatch = static_cast<uint32_t>(GetInt(options, "ubatchSize", std::min<int64_t>(params.n_batch, 512), 1, params.n_batch));
-  params.n_seq_max = static_cast<uint32_t>(GetInt(options, "sequences", 1, 1, kMaxSequences));
-  params.n_threads = static_cast<int32_t>(GetInt(options, "threads", 4, 1, 1024));
-  params.n_threads_batch = static_cast<int32_t>(GetInt(options, "threadsBatch", params.n_threads, 1, 1024));
-  std::string flash = GetString(options, "flashAttention", "auto");
+  params.n_ctx = static_cast<uint32_t>(RequireInt(options, "contextSize", 16, kMaxTokens));
+  params.n_batch = static_cast<uint32_t>(RequireInt(options, "batchSize", 1, 1 << 20));
+  params.n_ubatch = static_cast<uint32_t>(RequireInt(options, "ubatchSize", 1, params.n_batch));
+  params.n_seq_max = static_cast<uint32_t>(RequireInt(options, "sequences", 1, kMaxSequences));
+  params.n_threads = static_cast<int32_t>(RequireInt(options, "threads", 1, 1024));
+  params.n_threads_batch = static_cast<int32_t>(RequireInt(options, "threadsBatch", 1, 1024));
+  std::string flash = RequireString(options, "flashAttention");
   params.flash_attn_type = flash == "on" ? LLAMA_FLASH_ATTN_TYPE_ENABLED
                            : flash == "off" ? LLAMA_FLASH_ATTN_TYPE_DISABLED
                                             : LLAMA_FLASH_ATTN_TYPE_AUTO;
-  params.type_k = CacheType(env, GetString(options, "cacheTypeK", "f16"));
-  params.type_v = CacheType(env, GetString(options, "cacheTypeV", "f16"));
-  params.swa_full = GetBool(options, "swaFull", true);
-  params.kv_unified = GetBool(options, "kvUnified", false);
+  params.type_k = CacheType(env, RequireString(options, "cacheTypeK"));
+  params.type_v = CacheType(env, RequireString(options, "cacheTypeV"));
+  params.swa_full = RequireBool(options, "swaFull");
+  params.kv_unified = RequireBool(options, "kvUnified");
   params.no_perf = true;
   auto* worker = new CreateContextWorker(env, model, modelObject, params);
   worker->Queue();

@@ -302,9 +302,10 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
       devices.push_back(device);
     }
   }
-  params.n_gpu_layers = devices.empty() ? 0 : static_cast<int32_t>(GetInt(options, "gpuLayers", -1, -1, 100000));
-  bool useMmap = GetBool(options, "useMmap", true);
-  bool useMlock = GetBool(options, "useMlock", false);
+  const int32_t gpuLayers = static_cast<int32_t>(RequireInt(options, "gpuLayers", -1, 100000));
+  params.n_gpu_layers = devices.empty() ? 0 : gpuLayers;
+  bool useMmap = RequireBool(options, "useMmap");
+  bool useMlock = RequireBool(options, "useMlock");
   params.load_mode = useMmap ? (useMlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP)
                              : (useMlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE);
 

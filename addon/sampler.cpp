@@ -65,15 +65,15 @@ Napi::Object SamplerWrap::Create(Napi::Env env, ContextWrap* context, Napi::Obje
   const llama_vocab* vocab = context->vocab();
   const int32_t nVocab = llama_vocab_n_tokens(vocab);
 
-  const double temperature = GetNumber(options, "temperature", 0.0);
-  const int32_t topK = static_cast<int32_t>(GetInt(options, "topK", 0, 0, INT32_MAX));
-  const double topP = GetNumber(options, "topP", 1.0);
-  const double minP = GetNumber(options, "minP", 0.0);
-  const uint32_t seed = static_cast<uint32_t>(GetInt(options, "seed", LLAMA_DEFAULT_SEED, 0, UINT32_MAX));
-  const double repeatPenalty = GetNumber(options, "repeatPenalty", 1.0);
-  const double frequencyPenalty = GetNumber(options, "frequencyPenalty", 0.0);
-  const double presencePenalty = GetNumber(options, "presencePenalty", 0.0);
-  const int32_t penaltyLastN = static_cast<int32_t>(GetInt(options, "penaltyLastN", 64, -1, INT32_MAX));
+  const double temperature = RequireNumber(options, "temperature");
+  const int32_t topK = static_cast<int32_t>(RequireInt(options, "topK", 0, INT32_MAX));
+  const double topP = RequireNumber(options, "topP");
+  const double minP = RequireNumber(options, "minP");
+  const uint32_t seed = static_cast<uint32_t>(RequireInt(options, "seed", 0, UINT32_MAX));
+  const double repeatPenalty = RequireNumber(options, "repeatPenalty");
+  const double frequencyPenalty = RequireNumber(options, "frequencyPenalty");
+  const double presencePenalty = RequireNumber(options, "presencePenalty");
+  const int32_t penaltyLastN = static_cast<int32_t>(RequireInt(options, "penaltyLastN", -1, INT32_MAX));
   const std::string grammarText = GetString(options, "grammar", "");
   const std::string grammarRoot = GetString(options, "grammarRoot", "root");
 

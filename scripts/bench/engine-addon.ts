@@ -55,6 +55,7 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
       cacheTypeK: "f16",
       cacheTypeV: "f16",
       swaFull: false, // as llama-bench: sliding-window layers keep only their window
+      kvUnified: false, // one sequence: the same either way
     });
     const prompt = settings.promptTokens.slice(0, settings.prompt);
     const first = settings.promptTokens[0]!;

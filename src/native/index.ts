@@ -122,6 +122,7 @@ export function loadNative(gpu: GpuChoice = "auto"): NativeAddon {
     }
     try {
       addon = require(candidate.path) as NativeAddon;
+      addon.setErrorClass(GptOssError as new (code: string, message: string) => Error);
       binding = { kind: candidate.kind, path: candidate.path, ...(candidate.package && { package: candidate.package }) };
       return addon;
     } catch (error) {

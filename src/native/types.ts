@@ -90,8 +90,8 @@ export interface NativeContextOptions {
    * kept and the rest removed (prefix reuse). Costs KV memory on SWA layers.
    */
   swaFull: boolean;
-  /** One KV buffer shared by all sequences (default false: each sequence gets contextSize / sequences). */
-  kvUnified?: boolean;
+  /** One KV buffer shared by all sequences (false: each sequence gets contextSize / sequences). */
+  kvUnified: boolean;
 }
 
 /** Sampling parameters of one sequence; turned into a llama.cpp sampler chain. */
@@ -201,4 +201,6 @@ export interface NativeAddon {
   /** Route llama.cpp/ggml logs: level threshold (0=debug,1=info,2=warn,3=error,4=none). */
   setLogLevel(level: number): void;
   loadModel(path: string, options: NativeModelOptions, onProgress?: (fraction: number) => void): NativeLoadTask;
+  /** Native errors become instances of `errorClass`, built as `new errorClass(code, message)` (once per env). */
+  setErrorClass(errorClass: new (code: string, message: string) => Error): void;
 }

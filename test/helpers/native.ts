@@ -10,7 +10,7 @@ export const GREEDY: Readonly<NativeSamplerOptions> = GREEDY_SAMPLER_OPTIONS;
 export function contextOptions(overrides: Partial<NativeContextOptions> = {}): NativeContextOptions {
   return {
     contextSize: 1024, batchSize: 256, ubatchSize: 256, sequences: 4, threads: 2, threadsBatch: 2,
-    flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true, ...overrides,
+    flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true, kvUnified: false, ...overrides,
   };
 }
 

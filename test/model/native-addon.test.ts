@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GptOssError } from "../../src/errors.js";
 import { selectDevices } from "../../src/native/devices.js";
 import { loadNative, nativeBinding } from "../../src/native/index.js";
 import type { NativeContext, NativeModel } from "../../src/native/types.js";
@@ -226,6 +227,10 @@ describe("decode", () => {
     context.kvRemove(0, 0, -1);
     expect(["yes", "no", "y", "n", "ye"]).toContain(model.detokenize(result.sampled, false));
     expect(() => context.createSampler({ ...GREEDY, grammar: "root ::= (" })).toThrow(expect.objectContaining({ code: "ERR_GRAMMAR_INVALID" }));
+    // Native errors are the library's own class (handed to the addon at load), thrown or rejected alike.
+    expect(() => context.createSampler({ ...GREEDY, grammar: "root ::= (" })).toThrow(GptOssError);
+    expect(() => addon.loadModel(join(scratch, "absent.gguf"), { devices: [], gpuLayers: 0, useMmap: true, useMlock: false })).toThrow(GptOssError);
+    expect(() => context.createSampler({ temperature: 0 } as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT", message: expect.stringContaining("Missing required option topK") }));
     const forced = context.createSampler({ ...GREEDY, grammar: "root ::= <[200005]> \"analysis\"" });
     const step = await context.decode({
       tokens: Int32Array.of(200006), positions: Int32Array.of(0), sequenceIds: Int32Array.of(0),
@@ -317,6 +322,8 @@ describe("lifetimes and errors", () => {
       await expect(addon.loadModel(file, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise)
         .rejects.toMatchObject({ code: "ERR_MODEL_LOAD_FAILED", message: expect.stringContaining(file) });
     }
+    // A rejection from the load thread is the library's error class too.
+    await expect(addon.loadModel(garbage, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise).rejects.toBeInstanceOf(GptOssError);
   });
 
   it("abort stops a load with ERR_MODEL_LOAD_ABORTED", async () => {
@@ -414,7 +421,7 @@ describe("lifetimes that must not crash the process (each in a child process)", 
   it("disposing a model while createContext is pending rejects ERR_DISPOSED", async () => {
     const r = runChild(`const m = await load(process.env.MODEL);
       const pending = m.createContext({ contextSize: 1024, batchSize: 256, ubatchSize: 256, sequences: 1, threads: 1,
-        threadsBatch: 1, flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true });
+        threadsBatch: 1, flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true, kvUnified: false });
       m.dispose();
       await pending.then(() => console.log("resolved"), (e) => console.log(e.code));`, await tinyModelPath());
     expect(r).toMatchObject({ status: 0, signal: null, stdout: "ERR_DISPOSED\n" });
@@ -428,8 +435,8 @@ describe("lifetimes that must not crash the process (each in a child process)", 
   it("native classes cannot be constructed from JS", async () => {
     const r = runChild(`const m = await load(process.env.MODEL);
       const c = await m.createContext({ contextSize: 256, batchSize: 64, ubatchSize: 64, sequences: 1, threads: 1,
-        threadsBatch: 1, flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true });
-      const s = c.createSampler({ temperature: 0 });
+        threadsBatch: 1, flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true, kvUnified: false });
+      const s = c.createSampler({ temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1, repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 64, logitBias: [] });
       for (const make of [() => new m.constructor().info, () => new c.constructor().contextSize, () => new s.constructor().reset()]) {
         try { make(); console.log("no throw"); } catch (e) { console.log(e.code); }
       }
@@ -440,12 +447,12 @@ describe("lifetimes that must not crash the process (each in a child process)", 
   it("rejects non-integer and out-of-range native options instead of wrapping them", async () => {
     const r = runChild(`const m = await load(process.env.MODEL);
       const base = { contextSize: 256, batchSize: 64, ubatchSize: 64, sequences: 1, threads: 1, threadsBatch: 1,
-        flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true };
+        flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true, kvUnified: false };
       for (const patch of [{ contextSize: -1 }, { batchSize: 2 ** 40 }, { threads: 1.5 }, { sequences: NaN }]) {
         try { m.createContext({ ...base, ...patch }); console.log("accepted"); } catch (e) { console.log(e.code); }
       }
       const c = await m.createContext(base);
-      try { c.createSampler({ logitBias: [["x", 1]] }); console.log("accepted"); } catch (e) { console.log(e.code); }
+      try { c.createSampler({ temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1, repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 64, logitBias: [["x", 1]] }); console.log("accepted"); } catch (e) { console.log(e.code); }
       m.dispose();`, await tinyModelPath());
     expect(r).toMatchObject({ status: 0, signal: null, stdout: "ERR_INVALID_ARGUMENT\n".repeat(5) });
   });
