@@ -1,7 +1,11 @@
 // Shared setup for tests that drive the native addon directly on the tiny fixture.
 import { GREEDY_SAMPLER_OPTIONS } from "../../src/engine/sampling.js";
-import { loadNative } from "../../src/native/index.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadNative, nativeBinding } from "../../src/native/index.js";
 import type { NativeContext, NativeContextOptions, NativeModel, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
+import { tinyModelPath } from "./fixture.js";
 
 export const addon = loadNative();
 
@@ -68,4 +72,39 @@ export async function greedyBatched(context: NativeContext, prompts: number[][],
   } finally {
     for (const sampler of samplers) sampler.dispose();
   }
+}
+
+/** The built addon file, for code that loads it outside the test's module (child processes, workers). */
+export function addonFilePath(): string {
+  loadNative();
+  return nativeBinding()!.path;
+}
+
+/** Texts of different kinds, for tokenizer and decode checks. */
+export const SAMPLE_PROMPTS = [
+  "The quick brown fox jumps over the lazy dog.",
+  "function add(a, b) { return a + b; }",
+  "Once upon a time in a land far away",
+  "SELECT name FROM users WHERE id = 42;",
+];
+
+/** What the native test files share: the tiny model loaded once, one context, a scratch folder. */
+export interface TinyNative {
+  path: string;
+  model: NativeModel;
+  context: NativeContext;
+  scratch: string;
+}
+
+export async function openTinyNative(): Promise<TinyNative> {
+  const path = await tinyModelPath();
+  const model = await loadTiny(path);
+  const context = await model.createContext(contextOptions());
+  const scratch = await mkdtemp(join(tmpdir(), "gpt-oss-native-"));
+  return { path, model, context, scratch };
+}
+
+export async function closeTinyNative(suite: Partial<TinyNative>): Promise<void> {
+  suite.model?.dispose();
+  if (suite.scratch) await rm(suite.scratch, { recursive: true, force: true });
 }
