@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     globalSetup: ["test/global-setup.ts"],
+    // Type tests of the public API (test/**/*.test-d.ts) are checked by tsc within the same run.
+    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
   },
 });

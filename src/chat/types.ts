@@ -125,14 +125,36 @@ export interface ModelInfo {
 }
 
 
+/** A loaded model: what `loadModel` returns. Every method validates its input before any work. */
 export interface Model {
+  /** What was loaded: the file, its geometry, the context size, the backend and devices. */
   readonly info: ModelInfo;
+  /**
+   * Generates one assistant turn and resolves with it whole.
+   * @throws GptOssError ERR_INVALID_ARGUMENT, ERR_INVALID_REASONING_EFFORT, ERR_SCHEMA_INVALID, ERR_GRAMMAR_INVALID
+   *   (before any work); ERR_CONTEXT_OVERFLOW (the prompt, or the prompt plus an explicit `maxTokens`, does not fit
+   *   the context); ERR_BUSY (the queue is full); ERR_ABORTED (`options.signal`); ERR_DISPOSED.
+   */
   chat(messages: ChatMessage[], options?: GenerationOptions): Promise<ChatResult>;
+  /**
+   * The same turn as typed events: reasoning, content and tool-call deltas as they are decoded, then `done` with
+   * the result. Breaking out of the loop cancels the generation. Throws as {@link Model.chat}, from the first `next()`.
+   */
   stream(messages: ChatMessage[], options?: GenerationOptions): AsyncIterable<StreamEvent>;
+  /**
+   * The tool loop: chats, runs each tool call with the JavaScript function of that name, feeds the results back,
+   * until the model answers without a call or `maxRounds` is reached. Resolves with the final turn and every
+   * message added on the way. A tool that throws is reported to the model as its result (the loop goes on).
+   */
   runTools(messages: ChatMessage[], options: RunToolsOptions): Promise<RunToolsResult>;
+  /** The o200k_harmony ids of plain text (special-token text is encoded as ordinary text). */
   tokenize(text: string): number[];
+  /** The text of token ids (the inverse of `tokenize` for plain text). */
   detokenize(tokens: readonly number[]): string;
+  /** The engine's load right now and its totals since load (for metrics and health checks). */
   stats(): EngineStats;
+  /** Ends every request (`cancelled`), waits for the step in flight, frees the native context and model. Idempotent. */
   dispose(): Promise<void>;
+  /** `await using model = await loadModel(...)`: disposes at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
 }
