@@ -12,7 +12,6 @@
  */
 import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
-import { assertNoInvertedRepetition } from "../grammar/gbnf-check.js";
 import type { Directive } from "./policy.js";
 import { completionLimit, RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
 import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
@@ -122,7 +121,6 @@ export class Engine {
    * @throws GptOssError ERR_GRAMMAR_INVALID
    */
   checkGrammar(grammar: string, sampling: SamplingParams): void {
-    assertNoInvertedRepetition(grammar);
     this.context.createSampler(nativeSamplerOptions(sampling, 0, grammar)).dispose();
   }
 

@@ -54,6 +54,13 @@ describe("source layering", () => {
     expect(violations).toEqual([]);
   });
 
+  it("keeps the engine token-only: it imports native/, errors.ts and types.ts, nothing about harmony or grammars", () => {
+    const outside = [...graph].flatMap(([file, targets]) =>
+      room(file) === "engine" ? targets.filter((t) => !["engine", "native", "errors.ts", "types.ts"].includes(room(t))).map((t) => relative(SRC, t)) : [],
+    );
+    expect(outside).toEqual([]);
+  });
+
   it("has no import cycle between files", () => {
     const state = new Map<string, "open" | "done">();
     const cycles: string[] = [];

@@ -150,6 +150,16 @@ describe("errors, cancellation and reuse", () => {
     await expect(model.chat(user("Hi"), { maxTokens: 300 })).resolves.toMatchObject({ content: expect.any(String) });
   });
 
+  it("refuses an inverted repetition in a hand-written grammar before the native parser sees it", async () => {
+    const { model, context } = await modelWith(() => [ANSWER]);
+    for (const grammar of ['root ::= "a"{5,2}', 'root ::= x\nx ::= [a-z]{ 3 , 1 }']) {
+      await expect(model.chat(user("Hi"), { grammar, maxTokens: 10 }), grammar).rejects.toMatchObject({ code: "ERR_GRAMMAR_INVALID" });
+    }
+    expect(context.samplers).toHaveLength(0);
+    // The same characters inside a literal, a character class or a comment are no repetition.
+    await expect(model.chat(user("Hi"), { grammar: 'root ::= "{5,2}" [{5,2}] "a"{2,5} # {5,2}\n', maxTokens: 10 })).resolves.toBeDefined();
+  });
+
   it("an abort rejects with ERR_ABORTED and frees the slot", async () => {
     const endless = `<|channel|>final<|message|>${"la ".repeat(500)}`;
     const { model } = await modelWith(() => [endless], { sequences: 1 });

@@ -3,6 +3,7 @@
  * parameters, turn rules (tools, tool choice, grammars, reasoning budget, stop strings) and the output checks.
  * Every option is validated here, before any work.
  */
+import { assertNoInvertedRepetition } from "../../grammar/gbnf-check.js";
 import { jsonObjectGrammar, jsonSchemaToGrammar } from "../../grammar/json-schema-grammar.js";
 import { randomSeed, type SamplingParams } from "../../engine/sampling.js";
 import type { TurnRules } from "./turn-policy.js";
@@ -116,7 +117,10 @@ function validateStop(value: unknown): string[] {
 function finalFormat(options: GenerationOptions): { grammar?: string; json?: { schema?: JsonSchema } } {
   const grammar = optionalString(options.grammar, "grammar");
   const format = options.responseFormat === undefined ? undefined : (requireObject(options.responseFormat, "responseFormat") as ResponseFormat);
-  if (format === undefined || format.type === "text") return grammar ? { grammar } : {};
+  if (format === undefined || format.type === "text") {
+    if (grammar) assertNoInvertedRepetition(grammar); // the one mistake llama.cpp's parser does not survive
+    return grammar ? { grammar } : {};
+  }
   if (grammar !== undefined) throw invalid("either responseFormat or grammar, not both", "grammar", grammar);
   if (format.type === "json_object") return { grammar: jsonObjectGrammar(), json: {} };
   if (format.type === "json_schema") {
