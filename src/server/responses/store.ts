@@ -1,5 +1,5 @@
 /**
- * Finished responses kept for `previous_response_id`: a bounded in-memory map with least-recently-used
+ * Finished responses kept for `previous_response_id` and `GET /v1/responses/{id}`: a bounded in-memory map with least-recently-used
  * eviction (`maxEntries`) and expiry (`ttlMs`). Lost on restart, like any in-memory cache.
  */
 
@@ -37,6 +37,13 @@ export class ResponseStore<T> {
     entry.expiresAt = this.now() + this.ttlMs;
     this.entries.set(id, entry);
     return entry.value;
+  }
+
+  /** Removes a response; false when it was unknown or expired. */
+  delete(id: string): boolean {
+    const entry = this.entries.get(id);
+    this.entries.delete(id);
+    return entry !== undefined && entry.expiresAt > this.now();
   }
 
   set(id: string, value: T): void {
