@@ -4,11 +4,14 @@ import type { InFlightRequests } from "./generation.js";
 import type { GenerationDefaults } from "../chat/types.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ModelRegistry } from "./model-registry.js";
+import type { ModelRouter } from "./model-router.js";
 import type { StoredConversation } from "./responses/route.js";
 import type { ResponseStore } from "./responses/store.js";
 
 export interface ServerContext {
   registry: ModelRegistry;
+  /** Resolves a request's `model` (including "auto"). */
+  router: ModelRouter;
   metrics: ServerMetrics;
   inFlight: InFlightRequests;
   /** The server's defaults, passed to the library as `options.defaults` (it applies them where a request sets nothing). */

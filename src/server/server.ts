@@ -18,6 +18,7 @@ import { InFlightRequests } from "./generation.js";
 import { createNvidiaSmiProbe, type GpuUtilizationProbe } from "./gpu-utilization.js";
 import { ServerMetrics } from "./metrics.js";
 import { ModelRegistry, type ServedModel } from "./model-registry.js";
+import { defaultRoutingPolicy, ModelRouter, type ModelRoutingPolicy } from "./model-router.js";
 import { TokenBucketLimiter } from "./rate-limit.js";
 import { registerResponses, type StoredConversation } from "./responses/route.js";
 import { ResponseStore, type ResponseStoreOptions } from "./responses/store.js";
@@ -53,6 +54,11 @@ export interface ServerOptions {
   reasoningFields?: ReasoningField[];
   /** `previous_response_id` store (default 1000 responses, 1 hour TTL). */
   responseStore?: ResponseStoreOptions;
+  /**
+   * How `model: "auto"` picks among the served models (default `defaultRoutingPolicy()`: the largest for a
+   * `X-Model-Hint: large`, high reasoning effort, tools or a long prompt, else the smallest; see model-router.ts).
+   */
+  routing?: ModelRoutingPolicy;
   /** fastify logger option (default false). */
   logger?: FastifyServerOptions["logger"];
   /** GPU utilization source for metrics (default: nvidia-smi when a model runs on a GPU backend; false: none). */
@@ -101,6 +107,7 @@ export function createServer(options: ServerOptions): GptOssServer {
   const metrics = new ServerMetrics({ activeRequests: () => inFlight.size, models: () => registry.list() }, gpuProbe);
   const ctx: ServerContext = {
     registry,
+    router: new ModelRouter(registry, options.routing ?? defaultRoutingPolicy(), (choice) => metrics.observeRoute(choice.id, choice.reason)),
     metrics,
     inFlight,
     defaults: { ...options.defaults },

@@ -9,6 +9,7 @@ import { ApiError, toApiError, type ServerErrorCode } from "../errors.js";
 import { generate, streamGeneration } from "../generation.js";
 import { resolveReasoningEffort } from "../../harmony/reasoning.js";
 import { ResponseBuilder, type ResponseHeader } from "./output.js";
+import { routeRequestOf } from "../route-request.js";
 import { inputItemsOf, pageOf } from "./input-items.js";
 import { parseResponsesRequest } from "./request.js";
 
@@ -60,7 +61,7 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const history = parsed.previousResponseId ? previous(parsed.previousResponseId).messages : [];
     const messages = [...history, ...parsed.input];
-    const entry = ctx.registry.resolve(parsed.model);
+    const entry = ctx.router.resolve(parsed.model, () => routeRequestOf(request.headers, messages, parsed.options, ctx.defaults.reasoningEffort, hints));
     const signal = ctx.inFlight.track(reply);
     const header: ResponseHeader = {
       model: entry.id,
