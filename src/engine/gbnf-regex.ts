@@ -34,7 +34,6 @@ const CLASS_ESCAPES: Record<string, { ranges: Ranges; negated: boolean }> = {
   S: { ranges: SPACE, negated: true },
 };
 const CONTROL_ESCAPES: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, f: 0x0c, v: 0x0b, "0": 0 };
-const SYNTAX = new Set([..."^$\\.*+?()[]{}|/-"]);
 
 class RegexParser {
   private i = 0;
@@ -166,7 +165,8 @@ class RegexParser {
       const code = parseInt(braced ? match[1]! : match[0], 16);
       return { ranges: [[code, code]], negated: false };
     }
-    if (SYNTAX.has(c)) return { ranges: [[c.codePointAt(0)!, c.codePointAt(0)!]], negated: false };
+    // An escaped non-alphanumeric is itself (\. \/ \- …); an escaped letter or digit outside the above is a
+    // feature (\b, \p, backreferences) the grammar cannot express.
     if (!/[A-Za-z0-9]/.test(c)) return { ranges: [[c.codePointAt(0)!, c.codePointAt(0)!]], negated: false };
     return this.refuse(`the escape \\${c}`);
   }
