@@ -152,8 +152,12 @@ export function createServer(options: ServerOptions): GptOssServer {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const apiError = toApiError(error);
-    if (apiError.status >= 500 && apiError.code === "internal_error") request.log.error({ err: error }, "request failed");
+    let apiError = toApiError(error);
+    if (apiError.status >= 500 && apiError.code === "internal_error") {
+      request.log.error({ err: error }, "request failed");
+      // The id finds the log line with the details the body leaves out.
+      apiError = new ApiError("internal_error", `${apiError.message} Request id: ${request.id}.`);
+    }
     void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

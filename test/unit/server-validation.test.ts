@@ -175,8 +175,10 @@ describe("chat completions validation", () => {
 
   it("hides internal failures behind a 500 without details", async () => {
     model.script({ error: new Error("segfault-ish secret detail") });
-    const error = expectError(await chat({ messages: user }), 500, "internal_error");
+    const response = await chat({ messages: user });
+    const error = expectError(response, 500, "internal_error");
     expect(error.message).not.toContain("secret");
+    expect(error.message).toContain(`Request id: ${response.headers["x-request-id"]}.`);
   });
 
   it("answers unknown routes in the same shape", async () => {
