@@ -21,6 +21,7 @@ Options:
   --host HOST             address to listen on (default ${DEFAULT_LISTEN.host}; 0.0.0.0 for all interfaces)
   --port N                port (default ${DEFAULT_LISTEN.port}, or $PORT)
   --api-key KEY           require this bearer key (repeatable; default: $OPENAI_API_KEY; none = open server)
+  --cors ORIGIN           allow browser calls from this origin (repeatable; "*" = any; default: CORS off)
   --rate-limit RPS[:BURST]  requests per second per key/address (default: $API_RATE_LIMIT_RPS, else unlimited)
   --ctx-size N            context tokens: one KV pool shared by the parallel sequences, and the most one
                           request may use, prompt and output together (default ${DEFAULTS.contextSize})
@@ -42,6 +43,7 @@ const SERVE_OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   "api-key": { type: "string", multiple: true },
+  cors: { type: "string", multiple: true },
   "rate-limit": { type: "string" },
   "ctx-size": { type: "string" },
   parallel: { type: "string" },
@@ -79,6 +81,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     }
   }
   const apiKeys = values["api-key"]?.length ? values["api-key"] : env.OPENAI_API_KEY ? [env.OPENAI_API_KEY] : [];
+  const cors = corsOption(values.cors);
   const reasoningEffort = enumOption(values["reasoning-effort"], "--reasoning-effort", REASONING_EFFORTS);
   const defaults: NonNullable<ServerOptions["defaults"]> = {};
   const maxTokens = intOption(values["max-tokens"], "--max-tokens", LIMITS.maxTokens.min, LIMITS.maxTokens.max);
@@ -106,9 +109,22 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     host: values.host ?? DEFAULT_LISTEN.host,
     port: intOption(values.port ?? env.PORT, values.port ? "--port" : "PORT", 0, 65535) ?? DEFAULT_LISTEN.port,
     load,
-    server: { apiKeys, ...(rateLimit && { rateLimit }), defaults, logger: { level: env.LOG_LEVEL ?? "info" } },
+    server: { apiKeys, ...(cors && { cors }), ...(rateLimit && { rateLimit }), defaults, logger: { level: env.LOG_LEVEL ?? "info" } },
     shutdownTimeoutMs: intOption(values["shutdown-timeout"], "--shutdown-timeout", 0) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
   };
+}
+
+/** `--cors` values: "*" alone, or origins like https://app.example (scheme, host, optional port). */
+function corsOption(values: string[] | undefined): ServerOptions["cors"] {
+  if (!values?.length) return undefined;
+  if (values.includes("*")) {
+    if (values.length > 1) throw new UsageError('--cors "*" allows every origin; give it alone');
+    return "*";
+  }
+  for (const origin of values) {
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(origin)) throw new UsageError(`--cors expects an origin like https://app.example, got ${JSON.stringify(origin)}`);
+  }
+  return values;
 }
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -136,6 +152,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const url = await server.listen({ host: config.host, port: config.port });
   process.stdout.write(`gpt-oss server listening on ${url} (OpenAI base URL: ${url}/v1)\n`);
   process.stdout.write(`Models: ${config.specs.map((s) => s.id).join(", ")}${config.server.apiKeys?.length ? " · API key required" : ""}\n`);
+
 
   return new Promise<number>((resolve) => {
     let stopping = false;

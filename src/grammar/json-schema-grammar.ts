@@ -1,9 +1,10 @@
 /**
  * JSON Schema → GBNF (llama.cpp grammar) for structured output and tool-call arguments. Supports the subset of
  * json-schema.ts: objects (declared properties in order, required and optional, additionalProperties), arrays
- * (items, minItems/maxItems), strings (enum, const, minLength/maxLength), numbers, integers, booleans, null,
- * anyOf/oneOf, $ref into $defs (recursion included). Numbers are bounded (16 digits) and whitespace is short, so
- * even a model that rambles must close the value.
+ * (items, minItems/maxItems), strings (enum, const, minLength/maxLength, pattern — gbnf-regex.ts, format —
+ * gbnf-formats.ts), numbers and integers with their bounds and multipleOf (gbnf-number.ts; integers always within
+ * ±(2^53−1)), booleans, null, anyOf/oneOf, $ref into $defs (recursion included). Numbers are bounded (16 digits)
+ * and whitespace is short, so even a model that rambles must close the value.
  */
 import type { JsonSchema } from "../types.js";
 import {
@@ -16,6 +17,9 @@ import {
   type SchemaNode,
   type SchemaType,
 } from "./json-schema.js";
+import { formatGrammar } from "./gbnf-formats.js";
+import { hasNumericKeywords, integerRange, numberGrammar } from "./gbnf-number.js";
+import { patternGrammar } from "./gbnf-regex.js";
 
 /** A GBNF string literal matching exactly `text`. */
 export function gbnfLiteral(text: string): string {
@@ -131,11 +135,11 @@ class GrammarBuilder {
       case "boolean":
         return this.primitive("json-boolean");
       case "integer":
-        return this.primitive("json-integer");
+        return this.rule("integer", hasNumericKeywords(schema) ? numberGrammar(schema, "integer", path) : SAFE_INTEGER);
       case "number":
-        return this.primitive("json-number");
+        return hasNumericKeywords(schema) ? this.rule("number", numberGrammar(schema, "number", path)) : this.primitive("json-number");
       case "string":
-        return this.string(schema);
+        return this.string(schema, path);
       case "array":
         return this.array(schema, path);
       case "object":
@@ -143,7 +147,13 @@ class GrammarBuilder {
     }
   }
 
-  private string(schema: JsonSchema): string {
+  private string(schema: JsonSchema, path: string): string {
+    if (typeof schema.pattern === "string") {
+      const { expression, usesAnyChar } = patternGrammar(schema.pattern, `${path}/pattern`);
+      if (usesAnyChar) this.primitive("json-char");
+      return this.rule("string", `"\\"" ${expression} "\\""`);
+    }
+    if (typeof schema.format === "string") return this.rule("string", `"\\"" ${formatGrammar(schema.format, path)} "\\""`);
     const min = (schema.minLength as number | undefined) ?? 0;
     const max = schema.maxLength as number | undefined;
     if (min === 0 && max === undefined) return this.primitive("json-string");
@@ -201,8 +211,13 @@ class GrammarBuilder {
   }
 }
 
+/** Integers within ±(2^53−1): every one survives JSON.parse exactly. */
+const SAFE_INTEGER = integerRange(-BigInt(Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER));
+
 /** Types implied by type-specific keywords when `type` is absent. */
 function inferTypes(schema: JsonSchema): SchemaType[] {
+  if (hasNumericKeywords(schema)) return ["number"];
+  if (schema.pattern !== undefined || schema.format !== undefined) return ["string"];
   if (schema.properties !== undefined || schema.additionalProperties !== undefined) return ["object"];
   if (schema.items !== undefined || schema.minItems !== undefined || schema.maxItems !== undefined) return ["array"];
   if (schema.minLength !== undefined || schema.maxLength !== undefined) return ["string"];
@@ -210,8 +225,8 @@ function inferTypes(schema: JsonSchema): SchemaType[] {
 }
 
 /**
- * GBNF whose rule `rootName` matches exactly the JSON texts valid under `schema` (within the supported subset;
- * numeric ranges, patterns and uniqueness are left to the validator).
+ * GBNF whose rule `rootName` matches only JSON texts valid under `schema` (every keyword of the supported subset
+ * is enforced; one that cannot be is refused, never ignored).
  * @throws GptOssError `ERR_SCHEMA_INVALID` for unsupported keywords or malformed schemas.
  */
 export function jsonSchemaToGrammar(schema: JsonSchema | boolean, rootName = "root"): string {

@@ -8,23 +8,21 @@ import { GptOssError } from "../errors.js";
 
 /** Keywords that only annotate (ignored by grammar and validator). */
 const ANNOTATIONS = new Set([
-  "$schema", "$id", "$comment", "title", "description", "default", "examples", "format", "deprecated", "readOnly",
+  "$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated", "readOnly",
   "writeOnly", "name", "strict",
 ]);
 
 /** Keywords the grammar enforces. */
 const ENFORCED = new Set([
   "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "enum", "const", "anyOf",
-  "oneOf", "allOf", "$ref", "$defs", "definitions", "minLength", "maxLength", "nullable",
+  "oneOf", "allOf", "$ref", "$defs", "definitions", "minLength", "maxLength", "nullable", "pattern", "format", "minimum",
+  "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
 ]);
 
 /** True when a schema object restricts the shape of a value (else any JSON value fits the grammar). */
 export function constrainsStructure(schema: JsonSchema): boolean {
   return Object.keys(schema).some((key) => ENFORCED.has(key) && key !== "$defs" && key !== "definitions" && key !== "nullable");
 }
-
-/** Keywords the validator checks after generation but the grammar does not enforce. */
-const VALIDATED_ONLY = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "pattern", "uniqueItems"]);
 
 export const SCHEMA_TYPES = ["object", "array", "string", "number", "integer", "boolean", "null"] as const;
 export type SchemaType = (typeof SCHEMA_TYPES)[number];
@@ -79,6 +77,27 @@ function nonNegativeInteger(schema: JsonSchema, key: string, path: string): void
   }
 }
 
+function checkNumericKeywords(node: JsonSchema, path: string): void {
+  for (const key of ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]) {
+    const value = node[key];
+    if (value === undefined) continue;
+    const draft4 = (key === "exclusiveMinimum" || key === "exclusiveMaximum") && typeof value === "boolean";
+    if (!draft4 && !(typeof value === "number" && Number.isFinite(value))) throw schemaError(path, `${key} must be a finite number`);
+  }
+  if (node.multipleOf !== undefined && !((node.multipleOf as number) > 0)) throw schemaError(path, "multipleOf must be greater than 0");
+}
+
+/** One string constraint at a time: the grammar cannot intersect a pattern, a format and a length. */
+function checkStringKeywords(node: JsonSchema, path: string): void {
+  if (node.format !== undefined && typeof node.format !== "string") throw schemaError(path, "format must be a string");
+  if (node.pattern !== undefined && typeof node.pattern !== "string") throw schemaError(path, "pattern must be a string");
+  const used = ["pattern", "format"].filter((key) => node[key] !== undefined);
+  const lengths = ["minLength", "maxLength"].filter((key) => node[key] !== undefined);
+  if (used.length + (lengths.length > 0 ? 1 : 0) > 1) {
+    throw schemaError(path, `${[...used, ...lengths].join(" with ")} cannot be enforced together (use one of pattern, format, minLength/maxLength)`);
+  }
+}
+
 /**
  * Throws ERR_SCHEMA_INVALID when `schema` (and everything it reaches) uses a keyword outside the supported subset,
  * or uses a supported one wrongly. Run once before building a grammar.
@@ -91,10 +110,13 @@ export function checkSchema(root: SchemaNode): void {
     if (seen.has(node)) return;
     seen.add(node);
     for (const key of Object.keys(node)) {
-      if (!ANNOTATIONS.has(key) && !ENFORCED.has(key) && !VALIDATED_ONLY.has(key)) {
-        throw schemaError(path, `keyword ${JSON.stringify(key)} is not supported`);
+      if (key === "uniqueItems" && node.uniqueItems === false) continue;
+      if (!ANNOTATIONS.has(key) && !ENFORCED.has(key)) {
+        throw schemaError(path, `keyword ${JSON.stringify(key)} is not supported (the grammar cannot enforce it)`);
       }
     }
+    checkNumericKeywords(node, path);
+    checkStringKeywords(node, path);
     allowedTypes(node, path);
     for (const key of ["minItems", "maxItems", "minLength", "maxLength"]) nonNegativeInteger(node, key, path);
     // An inverted range would become a `{min,max}` repetition that llama.cpp's grammar parser never finishes.

@@ -12,6 +12,7 @@ export const SERVER_ERRORS = {
   invalid_type: { status: 400, type: "invalid_request_error", doc: "A field has the wrong JSON type; `param` names it." },
   invalid_value: { status: 400, type: "invalid_request_error", doc: "A field is out of range or not an allowed value." },
   missing_required_parameter: { status: 400, type: "invalid_request_error", doc: "A required field is absent." },
+  bad_request: { status: 400, type: "invalid_request_error", doc: "The request is not valid HTTP, or fastify refused it before any route (the message says why)." },
   unsupported_parameter: { status: 400, type: "invalid_request_error", doc: "A field this server cannot honour (e.g. n > 1)." },
   context_length_exceeded: { status: 400, type: "invalid_request_error", doc: "Prompt plus max tokens exceed the context size." },
   invalid_reasoning_effort: { status: 400, type: "invalid_request_error", doc: "Reasoning effort other than low, medium or high." },
@@ -20,9 +21,13 @@ export const SERVER_ERRORS = {
   invalid_api_key: { status: 401, type: "authentication_error", doc: "No bearer key, or a key the server does not know." },
   model_not_found: { status: 404, type: "invalid_request_error", doc: "The `model` field names no model this server serves." },
   previous_response_not_found: { status: 404, type: "invalid_request_error", doc: "`previous_response_id` is unknown or expired." },
-  not_found: { status: 404, type: "invalid_request_error", doc: "No route for this method and path." },
+  not_found: { status: 404, type: "invalid_request_error", doc: "No route for this path." },
+  response_not_found: { status: 404, type: "invalid_request_error", doc: "GET/DELETE /v1/responses/{id}: unknown, expired, deleted or created with `store: false`." },
+  method_not_allowed: { status: 405, type: "invalid_request_error", doc: "The path exists but not for this method; `Allow` lists the methods." },
+  request_timeout: { status: 408, type: "invalid_request_error", doc: "The request was not received in time." },
   request_too_large: { status: 413, type: "invalid_request_error", doc: "The body is larger than the server's body limit." },
   unsupported_media_type: { status: 415, type: "invalid_request_error", doc: "The body is not application/json." },
+  request_header_fields_too_large: { status: 431, type: "invalid_request_error", doc: "The request headers are larger than the server accepts." },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error", doc: "Too many requests for this key (or address); see Retry-After." },
   server_busy: { status: 503, type: "server_error", doc: "Every sequence slot is taken and the model's wait queue is full; see Retry-After." },
   model_loading: { status: 503, type: "server_error", doc: "The model is still loading; retry shortly." },
@@ -102,6 +107,11 @@ export function toApiError(error: unknown, paramHints: Partial<Record<ServerErro
   // A JSON body fastify could not parse arrives as a SyntaxError with statusCode 400.
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
     return new ApiError("invalid_json", `The request body is not valid JSON: ${message}`);
+  }
+  // Any other refusal of fastify's own (FST_ERR_*, a 4xx): the client's doing, with fastify's message.
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof code === "string" && code.startsWith("FST_") && typeof status === "number" && status >= 400 && status < 500) {
+    return new ApiError("bad_request", message);
   }
   return new ApiError("internal_error", "The server failed to process the request.");
 }

@@ -26,6 +26,7 @@ export class ServerMetrics {
   private readonly reasoningTokens: Counter<"model">;
   private readonly cachedPromptTokens: Counter<"model">;
   private readonly tokensPerSecond: Gauge<"model">;
+  private readonly routed: Counter<"model" | "reason">;
   private generationLatencyMsSum = 0;
   private generationCount = 0;
 
@@ -39,6 +40,7 @@ export class ServerMetrics {
     this.completionTokens = new Counter({ name: "gpt_oss_completion_tokens_total", help: "Tokens generated (reasoning included).", labelNames: ["model"], registers });
     this.reasoningTokens = new Counter({ name: "gpt_oss_reasoning_tokens_total", help: "Chain-of-thought tokens generated.", labelNames: ["model"], registers });
     this.cachedPromptTokens = new Counter({ name: "gpt_oss_cached_prompt_tokens_total", help: "Prompt tokens served from the KV cache.", labelNames: ["model"], registers });
+    this.routed = new Counter({ name: "gpt_oss_routed_requests_total", help: 'Requests for model "auto", by the model the routing policy picked and why.', labelNames: ["model", "reason"], registers });
     this.tokensPerSecond = new Gauge({ name: "gpt_oss_tokens_per_second", help: "Speed of the last finished request: completion tokens / seconds from slot to last token (prefill included).", labelNames: ["model"], registers });
 
     const self = this;
@@ -103,6 +105,11 @@ export class ServerMetrics {
       this.generationLatencyMsSum += seconds * 1000;
       this.generationCount++;
     }
+  }
+
+  /** One `model: "auto"` request routed to `model` for `reason`. */
+  observeRoute(model: string, reason: string): void {
+    this.routed.inc({ model, reason });
   }
 
   observeFirstToken(model: string, seconds: number): void {

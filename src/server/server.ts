@@ -1,10 +1,15 @@
 /**
  * The OpenAI-compatible HTTP server: `createServer(options)` builds a fastify app serving one or more models
- * (see README "Server"). Routes: POST /v1/chat/completions, POST /v1/responses, GET /v1/models, /v1/health,
- * /v1/metrics. Auth, rate limits, admission and metrics live in hooks so every route gets them.
+ * (see README "Server"). Routes: POST /v1/chat/completions, POST /v1/responses, GET/DELETE /v1/responses/{id},
+ * GET /v1/responses/{id}/input_items, GET /v1/models, /v1/health (and /health), /v1/metrics. CORS, request ids,
+ * auth, rate limits, admission and metrics live in hooks so every route gets them.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { ApiKeyVerifier } from "./auth.js";
+import { answerClientError } from "./client-errors.js";
+import { CorsPolicy } from "./cors.js";
+import { RouteMethods } from "./method-routes.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { registerChatCompletions } from "./chat-completions/route.js";
 import type { ReasoningField } from "./chat-completions/response.js";
 import type { ServerContext } from "./context.js";
@@ -13,6 +18,7 @@ import { InFlightRequests } from "./in-flight.js";
 import { createNvidiaSmiProbe, type GpuUtilizationProbe } from "./gpu-utilization.js";
 import { ServerMetrics } from "./metrics.js";
 import { ModelRegistry, type ServedModel } from "./model-registry.js";
+import { defaultRoutingPolicy, ModelRouter, type ModelRoutingPolicy } from "./model-router.js";
 import { TokenBucketLimiter } from "./rate-limit.js";
 import { registerResponses } from "./responses/route.js";
 import { ResponseStore, type ResponseStoreOptions, type StoredConversation } from "./responses/store.js";
@@ -23,8 +29,13 @@ import { PACKAGE_VERSION } from "../version.js";
 export interface ServerOptions {
   /** The models to serve; requests pick one by `model` (absent: the first). A Promise is served as "loading". */
   models: ServedModel[];
-  /** Bearer keys; when non-empty every route but /v1/health needs one (default: none — open server). */
+  /** Bearer keys; when non-empty every route but /v1/health and /health needs one (default: none — open server). */
   apiKeys?: string[];
+  /**
+   * Browser origins allowed by CORS (`https://app.example`), or "*" for any (default: none — CORS off).
+   * Preflights are answered without authentication.
+   */
+  cors?: string[] | "*";
   /** Token-bucket limit per key (per client address without keys). Default: no limit. */
   rateLimit?: { requestsPerSecond: number; burst?: number };
   /**
@@ -43,6 +54,11 @@ export interface ServerOptions {
   reasoningFields?: ReasoningField[];
   /** `previous_response_id` store (default 1000 responses, 1 hour TTL). */
   responseStore?: ResponseStoreOptions;
+  /**
+   * How `model: "auto"` picks among the served models (default `defaultRoutingPolicy()`: the largest for a
+   * `X-Model-Hint: large`, high reasoning effort, tools or a long prompt, else the smallest; see model-router.ts).
+   */
+  routing?: ModelRoutingPolicy;
   /** fastify logger option (default false). */
   logger?: FastifyServerOptions["logger"];
   /** GPU utilization source for metrics (default: nvidia-smi when a model runs on a GPU backend; false: none). */
@@ -71,11 +87,23 @@ export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8000 } as const;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
 const GENERATION_ROUTES = new Set(["/v1/chat/completions", "/v1/responses"]);
-const PUBLIC_ROUTES = new Set(["/v1/health"]);
+const PUBLIC_ROUTES = new Set(["/v1/health", "/health"]);
 
 export function createServer(options: ServerOptions): GptOssServer {
   if (options.models.length === 0) throw new Error("createServer needs at least one model.");
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024, return503OnClosing: false });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024,
+    return503OnClosing: false,
+    genReqId: requestIdOf,
+    clientErrorHandler: answerClientError,
+  });
+  const routeMethods = new RouteMethods();
+  routeMethods.watch(app);
+  const cors = new CorsPolicy(options.cors);
+  if (cors.allowsAnyOrigin && !(options.apiKeys ?? []).some((key) => key !== "")) {
+    app.log.warn("CORS allows any origin and no API key is set: any web page a visitor opens can use this server.");
+  }
   // Bodies are JSON only: fastify's default text/plain parser would turn a forgotten header into a confusing 400.
   app.removeContentTypeParser("text/plain");
   const registry = new ModelRegistry(options.models);
@@ -84,6 +112,7 @@ export function createServer(options: ServerOptions): GptOssServer {
   const metrics = new ServerMetrics({ activeRequests: () => inFlight.size, models: () => registry.list() }, gpuProbe);
   const ctx: ServerContext = {
     registry,
+    router: new ModelRouter(registry, options.routing ?? defaultRoutingPolicy(), (choice) => metrics.observeRoute(choice.id, choice.reason)),
     metrics,
     inFlight,
     defaults: { ...options.defaults },
@@ -96,6 +125,8 @@ export function createServer(options: ServerOptions): GptOssServer {
   let draining = false;
 
   app.addHook("onRequest", async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (cors.apply(request, reply)) return reply;
     const route = request.routeOptions.url ?? "";
     if (draining && !PUBLIC_ROUTES.has(route)) throw new ApiError("shutting_down", "The server is shutting down; retry on another instance.");
     let client = `ip:${request.ip}`;
@@ -126,13 +157,22 @@ export function createServer(options: ServerOptions): GptOssServer {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const apiError = toApiError(error);
-    if (apiError.status >= 500 && apiError.code === "internal_error") request.log.error({ err: error }, "request failed");
+    let apiError = toApiError(error);
+    if (apiError.status >= 500 && apiError.code === "internal_error") {
+      request.log.error({ err: error }, "request failed");
+      // The id finds the log line with the details the body leaves out.
+      apiError = new ApiError("internal_error", `${apiError.message} Request id: ${request.id}.`);
+    }
     void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
-    const apiError = new ApiError("not_found", `Unknown route: ${request.method} ${request.url.split("?")[0]}.`);
-    void reply.code(apiError.status).send(apiError.toBody());
+    const path = request.url.split("?")[0]!;
+    const allowed = routeMethods.allowed(path);
+    const apiError =
+      allowed.length > 0
+        ? new ApiError("method_not_allowed", `Method ${request.method} is not allowed for ${path}; use ${allowed.join(" or ")}.`, null, { Allow: allowed.join(", ") })
+        : new ApiError("not_found", `Unknown route: ${request.method} ${path}.`);
+    void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });
 
   registerChatCompletions(app, ctx);

@@ -1,5 +1,5 @@
-/** GET /v1/models, /v1/models/:id, /v1/health, /v1/metrics. */
-import type { FastifyInstance } from "fastify";
+/** GET /v1/models, /v1/models/:id, /v1/health (also as /health, for probes), /v1/metrics. */
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ServerContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import type { ModelEntry } from "./model-registry.js";
@@ -15,7 +15,11 @@ function modelObject(entry: ModelEntry) {
     created: entry.created,
     owned_by: OWNED_BY,
     status: entry.state,
+    root: entry.id,
+    parent: null,
+    permission: [],
     context_length: info?.contextSize ?? null,
+    max_input_tokens: info?.contextSize ?? null,
     architecture: info?.architecture ?? null,
     total_parameters: info?.parameterCount ?? null,
     active_parameters: info?.activeParameterCount ?? null,
@@ -41,7 +45,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ServerContext): 
     return modelObject(entry);
   });
 
-  app.get("/v1/health", async (_request, reply) => {
+  const health = async (_request: unknown, reply: FastifyReply) => {
     const entries = ctx.registry.list();
     const status = healthStatus(entries);
     reply.code(status === "unavailable" ? 503 : 200);
@@ -54,7 +58,9 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ServerContext): 
       memory_usage_gb: Math.round((process.memoryUsage.rss() / 1024 ** 3) * 1000) / 1000,
       active_requests: ctx.inFlight.size,
     };
-  });
+  };
+  app.get("/v1/health", health);
+  app.get("/health", health);
 
   app.get("/v1/metrics", async (_request, reply) => {
     reply.header("content-type", ctx.metrics.contentType);

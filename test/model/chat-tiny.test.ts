@@ -168,6 +168,12 @@ describe("grammars on the native sampler", () => {
       { type: "object", additionalProperties: { type: ["integer", "null"] } },
       { enum: ["a\"b", 1, null, { x: [true] }] },
       { type: "string", minLength: 2, maxLength: 5 },
+      { type: "integer", minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
+      { type: "number", exclusiveMinimum: -2.5, maximum: 1e3, multipleOf: 0.01 },
+      { type: "integer", minimum: 0, maximum: 100, multipleOf: 5 },
+      { type: "string", pattern: "^[A-Z][a-z]+(?: [A-Z][a-z]+)?\\.?$" },
+      { type: "string", pattern: "x\\d" },
+      ...["date", "time", "date-time", "uuid", "email", "uri"].map((format) => ({ type: "string", format })),
     ];
     for (const schema of schemas) {
       const result = await model.chat(user("JSON"), { responseFormat: { type: "json_schema", schema }, maxReasoningTokens: 0, maxTokens: 4, seed: 1 });
@@ -177,5 +183,27 @@ describe("grammars on the native sampler", () => {
       code: "ERR_GRAMMAR_INVALID",
     });
     expect(model.stats().activeRequests).toBe(0);
+  });
+
+  it("bounded integers and numbers come out in range (enforced while sampling, not checked afterwards)", async () => {
+    const schema = {
+      type: "object",
+      properties: {
+        n: { type: "integer", minimum: 1, maximum: 10 },
+        x: { type: "number", exclusiveMinimum: -1, exclusiveMaximum: 1 },
+        big: { type: "integer" },
+      },
+      required: ["n", "x", "big"],
+      additionalProperties: false,
+    };
+    for (const seed of [1, 2]) {
+      const result = await model.chat(user("Numbers"), { responseFormat: { type: "json_schema", schema }, maxReasoningTokens: 0, maxTokens: 120, seed, temperature: 1.5 });
+      expect(result.finishReason, result.content).toBe("stop");
+      const value = JSON.parse(result.content) as { n: number; x: number; big: number };
+      expect(value.n).toBeGreaterThanOrEqual(1);
+      expect(value.n).toBeLessThanOrEqual(10);
+      expect(Math.abs(value.x)).toBeLessThan(1);
+      expect(Number.isSafeInteger(value.big), String(value.big)).toBe(true);
+    }
   });
 });

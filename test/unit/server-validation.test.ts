@@ -162,10 +162,23 @@ describe("chat completions validation", () => {
     expectError(await chat({ messages: user, stream: true }), 400, "context_length_exceeded", "messages");
   });
 
+  it("a schema keyword the grammar cannot enforce is a 400 naming it, for response formats and tool arguments", async () => {
+    const unique = { type: "object", properties: { tags: { type: "array", uniqueItems: true } } };
+    const format = await libraryChat({ messages: user, response_format: { type: "json_schema", json_schema: { name: "x", schema: unique } } });
+    expectError(format, 400, "invalid_schema", "response_format");
+    expect(format.json().error.message).toContain("uniqueItems");
+    const tool = await libraryChat({ messages: user, tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "string", pattern: "^(?=a)" } } } } }] });
+    expect(tool.statusCode).toBe(400);
+    expect(tool.json().error.code).toBe("invalid_schema");
+    expect(tool.json().error.message).toContain("lookaround");
+  });
+
   it("hides internal failures behind a 500 without details", async () => {
     model.script({ error: new Error("segfault-ish secret detail") });
-    const error = expectError(await chat({ messages: user }), 500, "internal_error");
+    const response = await chat({ messages: user });
+    const error = expectError(response, 500, "internal_error");
     expect(error.message).not.toContain("secret");
+    expect(error.message).toContain(`Request id: ${response.headers["x-request-id"]}.`);
   });
 
   it("answers unknown routes in the same shape", async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { toApiError } from "../errors.js";
 import { generateResult, streamGeneration } from "../generation.js";
+import { routeRequestOf } from "../route-request.js";
 import { parseChatCompletionRequest } from "./request.js";
 import { ChatChunkBuilder, newCompletionId, toChatCompletion, type CompletionMeta } from "./response.js";
 
@@ -15,7 +16,7 @@ export function registerChatCompletions(app: FastifyInstance, ctx: ServerContext
     const parsed = parseChatCompletionRequest(request.body);
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const signal = ctx.inFlight.track(reply);
-    const entry = ctx.registry.resolve(parsed.model);
+    const entry = ctx.router.resolve(parsed.model, () => routeRequestOf(request.headers, parsed.messages, parsed.options, ctx.defaults.reasoningEffort, hints));
     const meta: CompletionMeta = {
       id: newCompletionId(),
       model: entry.id,

@@ -32,7 +32,7 @@ export interface ResponseHeader {
   echo: { tools: unknown[]; toolChoice: unknown; textFormat: unknown; maxOutputTokens: number | null; metadata: unknown };
 }
 
-const newItemId = (prefix: string): string => `${prefix}_${randomBytes(12).toString("hex")}`;
+export const newItemId = (prefix: string): string => `${prefix}_${randomBytes(12).toString("hex")}`;
 
 export class ResponseBuilder {
   readonly id = newItemId("resp");

@@ -1,4 +1,7 @@
-/** POST /v1/responses (JSON and SSE) with `previous_response_id` conversations. */
+/**
+ * POST /v1/responses (JSON and SSE) with `previous_response_id` conversations; GET and DELETE
+ * /v1/responses/{id} and GET /v1/responses/{id}/input_items for responses stored (`store`, default true).
+ */
 import type { FastifyInstance } from "fastify";
 import type { ChatMessage, ChatResult, ReasoningEffort, StreamEvent } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
@@ -6,8 +9,10 @@ import { ApiError, toApiError, type ServerErrorCode } from "../errors.js";
 import { generate, streamGeneration } from "../generation.js";
 import { resolveReasoningEffort } from "../../harmony/reasoning.js";
 import { ResponseBuilder, type ResponseHeader } from "./output.js";
-import type { StoredConversation } from "./store.js";
+import { routeRequestOf } from "../route-request.js";
+import { inputItemsOf, pageOf } from "./input-items.js";
 import { parseResponsesRequest } from "./request.js";
+import type { StoredConversation } from "./store.js";
 
 
 const PARAM_HINTS = { invalid_schema: "text.format", invalid_grammar: "grammar", context_length_exceeded: "input" } as const;
@@ -51,7 +56,7 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const history = parsed.previousResponseId ? previous(parsed.previousResponseId).messages : [];
     const messages = [...history, ...parsed.input];
-    const entry = ctx.registry.resolve(parsed.model);
+    const entry = ctx.router.resolve(parsed.model, () => routeRequestOf(request.headers, messages, parsed.options, ctx.defaults.reasoningEffort, hints));
     const signal = ctx.inFlight.track(reply);
     const header: ResponseHeader = {
       model: entry.id,
@@ -68,7 +73,11 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
     const record = (builder: ResponseBuilder, event: StreamEvent) => {
       builder.push(event);
       if (event.type === "done" && parsed.store) {
-        ctx.responseStore.set(builder.id, { messages: [...messages, assistantTurnOf(event.result)] });
+        ctx.responseStore.set(builder.id, {
+          messages: [...messages, assistantTurnOf(event.result)],
+          response: builder.snapshot(),
+          inputItems: inputItemsOf((request.body as { input?: unknown }).input),
+        });
       }
     };
 
@@ -91,4 +100,18 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       };
     });
   });
+
+  const stored = (id: string): StoredConversation => {
+    const found = ctx.responseStore.get(id);
+    if (!found) throw new ApiError("response_not_found", `No response with id '${id}' is stored (unknown, expired, deleted, or created with store: false).`, "response_id");
+    return found;
+  };
+  app.get<{ Params: { id: string } }>("/v1/responses/:id", async (request) => stored(request.params.id).response);
+  app.delete<{ Params: { id: string } }>("/v1/responses/:id", async (request) => {
+    if (!ctx.responseStore.delete(request.params.id)) stored(request.params.id);
+    return { id: request.params.id, object: "response", deleted: true };
+  });
+  app.get<{ Params: { id: string }; Querystring: { limit?: string; after?: string; order?: string } }>("/v1/responses/:id/input_items", async (request) =>
+    pageOf(stored(request.params.id).inputItems, request.query),
+  );
 }

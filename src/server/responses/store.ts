@@ -1,12 +1,14 @@
 /**
- * Finished responses kept for `previous_response_id`: a bounded in-memory map with least-recently-used
+ * Finished responses kept for `previous_response_id` and `GET /v1/responses/{id}`: a bounded in-memory map with least-recently-used
  * eviction (`maxEntries`) and expiry (`ttlMs`). Lost on restart, like any in-memory cache.
  */
 import type { ChatMessage } from "../../types.js";
 
-/** What `previous_response_id` brings back: the whole conversation so far. */
+/** What a stored response keeps: the whole conversation so far (for `previous_response_id`), the response as it was returned and its input items. */
 export interface StoredConversation {
   messages: ChatMessage[];
+  response: object;
+  inputItems: Array<Record<string, unknown>>;
 }
 
 export interface ResponseStoreOptions {
@@ -43,6 +45,13 @@ export class ResponseStore<T> {
     entry.expiresAt = this.now() + this.ttlMs;
     this.entries.set(id, entry);
     return entry.value;
+  }
+
+  /** Removes a response; false when it was unknown or expired. */
+  delete(id: string): boolean {
+    const entry = this.entries.get(id);
+    this.entries.delete(id);
+    return entry !== undefined && entry.expiresAt > this.now();
   }
 
   set(id: string, value: T): void {
