@@ -9,7 +9,7 @@
  * - `multipleOf` is enforced when it is a power of ten ≤ 1 (0.01, 1…) for numbers, or when the range holds at most
  *   `MAX_ENUMERATED` multiples (which are then listed); anything else is refused.
  */
-import type { JsonSchema } from "../chat/types.js";
+import type { JsonSchema } from "../types.js";
 import { schemaError } from "./json-schema.js";
 
 /** Decimals a bounded `number` may have (fewer than a double's 15 significant digits, so bounds hold after parsing). */
