@@ -8,8 +8,9 @@
  * nearest it was: `minimal` → low, `xhigh` → high, and `none` → low with no chain of thought (a reasoning budget
  * of 0 unless the request sets one).
  */
-import type { ReasoningEffort } from "../chat/types.js";
-import { ApiError } from "./errors.js";
+import type { ChatMessage, ReasoningEffort } from "../chat/types.js";
+import { resolveReasoningEffort } from "../harmony/reasoning.js";
+import { ApiError, toApiError, type ServerErrorCode } from "./errors.js";
 import { jsonTypeName } from "./validate.js";
 
 const OPENAI_ONLY_EFFORTS: Readonly<Record<string, { effort: string; maxReasoningTokens?: number }>> = {
@@ -43,4 +44,22 @@ export function mapReasoning(fields: ReadonlyArray<readonly [string, unknown]>, 
   out.param = param;
   if (alias?.maxReasoningTokens !== undefined && budget === undefined) out.maxReasoningTokens = alias.maxReasoningTokens;
   return out;
+}
+
+/**
+ * The effort the library will use for a request (its own rule: request field > a system line > `fallback`), for
+ * what the server must know before the generation starts (`response.created` echoes it; model routing reads it).
+ * @throws ApiError 400 `invalid_reasoning_effort`, naming the field through `hints`.
+ */
+export function effectiveReasoningEffort(
+  requested: string | undefined,
+  messages: readonly ChatMessage[],
+  fallback: ReasoningEffort | undefined,
+  hints: Partial<Record<ServerErrorCode, string>>,
+): ReasoningEffort {
+  try {
+    return resolveReasoningEffort(requested, messages, fallback);
+  } catch (error) {
+    throw toApiError(error, hints);
+  }
 }

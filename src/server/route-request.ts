@@ -1,9 +1,9 @@
 /** What the routing policy sees of an HTTP request (model-router.ts), built the same way for both generation routes. */
 import type { IncomingHttpHeaders } from "node:http";
 import type { ChatMessage, GenerationOptions, ReasoningEffort } from "../chat/types.js";
-import { resolveReasoningEffort } from "../harmony/reasoning.js";
-import { toApiError, type ServerErrorCode } from "./errors.js";
+import type { ServerErrorCode } from "./errors.js";
 import { estimatePromptTokens, ROUTE_HINT_HEADER, type RouteRequest } from "./model-router.js";
+import { effectiveReasoningEffort } from "./reasoning.js";
 
 export function routeRequestOf(
   headers: IncomingHttpHeaders,
@@ -12,12 +12,7 @@ export function routeRequestOf(
   fallback: ReasoningEffort | undefined,
   hints: Partial<Record<ServerErrorCode, string>>,
 ): RouteRequest {
-  let reasoningEffort: ReasoningEffort;
-  try {
-    reasoningEffort = resolveReasoningEffort(options.reasoningEffort, messages, fallback);
-  } catch (error) {
-    throw toApiError(error, hints);
-  }
+  const reasoningEffort = effectiveReasoningEffort(options.reasoningEffort, messages, fallback, hints);
   const hint = headers[ROUTE_HINT_HEADER];
   return {
     messages,

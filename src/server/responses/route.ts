@@ -3,17 +3,16 @@
  * /v1/responses/{id} and GET /v1/responses/{id}/input_items for responses stored (`store`, default true).
  */
 import type { FastifyInstance } from "fastify";
-import type { ChatMessage, ChatResult, ReasoningEffort, StreamEvent } from "../../chat/types.js";
+import type { ChatMessage, ChatResult, StreamEvent } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
-import { ApiError, toApiError, type ServerErrorCode } from "../errors.js";
+import { ApiError, toApiError } from "../errors.js";
 import { generate, streamGeneration } from "../generation.js";
-import { resolveReasoningEffort } from "../../harmony/reasoning.js";
 import { ResponseBuilder, type ResponseHeader } from "./output.js";
 import { routeRequestOf } from "../route-request.js";
+import { effectiveReasoningEffort } from "../reasoning.js";
 import { inputItemsOf, pageOf } from "./input-items.js";
 import { parseResponsesRequest } from "./request.js";
 import type { StoredConversation } from "./store.js";
-
 
 const PARAM_HINTS = { invalid_schema: "text.format", invalid_grammar: "grammar", context_length_exceeded: "input" } as const;
 
@@ -30,18 +29,6 @@ function assistantTurnOf(result: ChatResult): ChatMessage {
     ...(result.reasoning && { reasoning: result.reasoning }),
     ...(result.toolCalls.length && { toolCalls: result.toolCalls }),
   };
-}
-
-/**
- * The effort the library will use (its own rule: request field > a system line > default), known before the
- * generation starts because `response.created` echoes it.
- */
-function effortOf(requested: string | undefined, messages: readonly ChatMessage[], fallback: ReasoningEffort | undefined, hints: Partial<Record<ServerErrorCode, string>>): ReasoningEffort {
-  try {
-    return resolveReasoningEffort(requested, messages, fallback);
-  } catch (error) {
-    throw toApiError(error, hints);
-  }
 }
 
 export function registerResponses(app: FastifyInstance, ctx: ServerContext): void {
@@ -62,7 +49,7 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       model: entry.id,
       instructions: parsed.instructions ?? null,
       previousResponseId: parsed.previousResponseId ?? null,
-      reasoningEffort: effortOf(parsed.options.reasoningEffort, messages, ctx.defaults.reasoningEffort, hints),
+      reasoningEffort: effectiveReasoningEffort(parsed.options.reasoningEffort, messages, ctx.defaults.reasoningEffort, hints),
       temperature: parsed.options.temperature ?? null,
       topP: parsed.options.topP ?? null,
       store: parsed.store,
