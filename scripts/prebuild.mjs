@@ -12,7 +12,7 @@
 // prebuildify copies only the .node file and its node-gyp run would clean build/; the sidecar libraries make
 // this addon a folder, hence this script (same idea: one tagged folder per platform, loaded without install scripts).
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -88,4 +88,4 @@ if (platform.os === "linux" && pkg.libc === "glibc") {
 const files = readdirSync(join(target, BINARY_DIR));
 const bytes = files.reduce((sum, f) => sum + statSync(join(target, BINARY_DIR, f)).size, 0);
 console.log(`[gpt-oss-node prebuild] ${target}: ${files.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB unpacked`);
-if (lstatSync(target).isDirectory()) console.log(`[gpt-oss-node prebuild] ${manifest.name}@${manifest.version} ready (npm pack ${target})`);
+console.log(`[gpt-oss-node prebuild] ${manifest.name}@${manifest.version} ready (npm pack ${target})`);

@@ -60,19 +60,17 @@ export class SlotTable {
   }
 
   /**
-   * Evicts idle caches, least recently used first, until `cells` more cells are free in the pool.
-   * Returns false when even an empty set of idle caches leaves too little room.
+   * Evicts idle caches, least recently used first, until `cells` more cells are free in the pool. The engine never
+   * asks for more than the cells busy slots leave, so evicting every idle cache is always enough.
    */
-  makeRoom(cells: number): boolean {
+  makeRoom(cells: number): void {
     let free = this.capacity - this.heldCells;
-    if (free >= cells) return true;
     const idle = this.slots.filter((slot) => !slot.busy && slot.cached.length > 0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const slot of idle) {
+      if (free >= cells) return;
       free += slot.cached.length;
       this.clear(slot);
-      if (free >= cells) return true;
     }
-    return false;
   }
 
   /**
