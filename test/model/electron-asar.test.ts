@@ -5,7 +5,7 @@
 // there through its $ORIGIN rpath. Several workers in one process each get their own addon and model.
 import { createPackageWithOptions, listPackage, statFile } from "@electron/asar";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -21,19 +21,15 @@ let archive: string;
 
 beforeAll(async () => {
   loadNative();
-  const built = join(PACKAGE_ROOT, "build", "Release");
   work = mkdtempSync(join(tmpdir(), "gpt-oss-electron-"));
   const app = join(work, "app");
-  const bin = join(app, "node_modules", ...name.split("/"), "bin");
-  mkdirSync(bin, { recursive: true });
+  mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "electron-app", main: "main.js" }));
   writeFileSync(join(app, "main.js"), 'require("gpt-oss-node");\n');
-  writeFileSync(join(app, "node_modules", ...name.split("/"), "package.json"), JSON.stringify({ name, version: "0.0.0" }));
-  // The addon and every library under the name the dynamic linker asks for (symbolic links resolved).
-  for (const file of readdirSync(built)) {
-    if (file === "gpt_oss_node.node") copyFileSync(join(built, file), join(bin, "gpt-oss-node.node"));
-    else if (/\.so(\.\d+)?$/.test(file)) copyFileSync(realpathSync(join(built, file)), join(bin, file));
-  }
+  // The platform package exactly as it ships, packaged from this clone's build by the release script.
+  const scope = join(app, "node_modules", name.split("/")[0]!);
+  const made = spawnSync(process.execPath, [join(PACKAGE_ROOT, "scripts", "prebuild.mjs"), "--from-build", join(PACKAGE_ROOT, "build"), "--out", scope], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`prebuild.mjs failed: ${made.stderr}`);
   archive = join(work, "resources", "app.asar");
   mkdirSync(join(work, "resources"));
   await createPackageWithOptions(app, archive, { unpack: "{*.node,*.so,*.so.*}" });
