@@ -16,6 +16,7 @@
 #include "ggml-backend.h"
 #include "llama.h"
 #include "model.h"
+#include "rpc.h"
 #include "sampler.h"
 
 namespace gpt_oss {
@@ -94,6 +95,20 @@ const char* DeviceType(enum ggml_backend_dev_type type) {
   }
 }
 
+// The extra buffer types a device offers for weights (the CPU's CPU_REPACK, AMX, ...: layouts its faster kernels
+// read); llama.cpp places a matrix in one when its kernels support the matrix's type and shape.
+Napi::Array ExtraBufferTypes(Napi::Env env, ggml_backend_dev_t device) {
+  Napi::Array names = Napi::Array::New(env);
+  auto extraBufts = reinterpret_cast<ggml_backend_dev_get_extra_bufts_t>(
+      ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(device), "ggml_backend_dev_get_extra_bufts"));
+  if (extraBufts == nullptr) return names;
+  uint32_t index = 0;
+  for (ggml_backend_buffer_type_t* buft = extraBufts(device); buft != nullptr && *buft != nullptr; buft++) {
+    names.Set(index++, ggml_backend_buft_name(*buft));
+  }
+  return names;
+}
+
 Napi::Value ListDevices(const Napi::CallbackInfo& info) {
   EnsureBackends();
   Napi::Env env = info.Env();
@@ -110,6 +125,7 @@ Napi::Value ListDevices(const Napi::CallbackInfo& info) {
     entry.Set("type", DeviceType(ggml_backend_dev_type(device)));
     entry.Set("memoryFreeBytes", static_cast<double>(free));
     entry.Set("memoryTotalBytes", static_cast<double>(total));
+    entry.Set("extraBufferTypes", ExtraBufferTypes(env, device));
     devices.Set(static_cast<uint32_t>(i), entry);
   }
   return devices;
@@ -156,6 +172,14 @@ Napi::Object DefineExports(Napi::Env env, Napi::Object exports) {
   exports.Set("setLogLevel", Napi::Function::New(env, SetLogLevel, "setLogLevel"));
   exports.Set("loadModel", Napi::Function::New(env, LoadModelEntry, "loadModel"));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  exports.Set("addRpcServer", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    EnsureBackends();
+    return AddRpcServer(info);
+  }, "addRpcServer"));
+  exports.Set("startRpcServer", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    EnsureBackends();
+    return StartRpcServer(info);
+  }, "startRpcServer"));
   return exports;
 }
 

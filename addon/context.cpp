@@ -11,6 +11,7 @@
 #include "decode-step.h"
 #include "model.h"
 #include "sampler.h"
+#include "llama-ext.h"
 
 namespace gpt_oss {
 
@@ -30,6 +31,7 @@ Napi::Function ContextWrap::Define(Napi::Env env) {
                          InstanceMethod<&ContextWrap::KvClear>("kvClear"),
                          InstanceMethod<&ContextWrap::KvRange>("kvRange"),
                          InstanceMethod<&ContextWrap::MemoryUsage>("memoryUsage"),
+                         InstanceMethod<&ContextWrap::MemoryBreakdown>("memoryBreakdown"),
                          InstanceMethod<&ContextWrap::Timings>("timings"),
                          InstanceMethod<&ContextWrap::DisposeMethod>("dispose"),
                      });
@@ -158,7 +160,13 @@ Napi::Value ContextWrap::StartDecode(Napi::Object self, std::unique_ptr<DecodeSt
 }
 
 void DeliverDecodeStep(Napi::Env env, Napi::Function /*unused*/, ContextWrap* context, DecodeStep* /*step*/) {
-  if (env != nullptr) context->FinishDecode(env);
+  if (env == nullptr) return;
+  // Nothing may escape a thread-safe function's callback (node-addon-api does not catch there): an N-API call
+  // that fails while a worker's env is torn down throws, and an exception here would abort the process.
+  try {
+    context->FinishDecode(env);
+  } catch (const Napi::Error&) {
+  }
 }
 
 void ContextWrap::FinishDecode(Napi::Env env) {
@@ -279,6 +287,26 @@ Napi::Value ContextWrap::MemoryUsage(const Napi::CallbackInfo& info) {
   result.Set("kvCacheBytes", static_cast<double>(kvBytes_));
   result.Set("kvCellsUsed", cellsUsed_);
   result.Set("contextSize", llama_n_ctx(context_));
+  return result;
+}
+
+// Where the model, the KV cache and the compute buffers live: bytes per buffer type, with the device that owns it.
+Napi::Value ContextWrap::MemoryBreakdown(const Napi::CallbackInfo& info) {
+  EnsureLive(info.Env(), "memoryBreakdown");
+  Napi::Env env = info.Env();
+  Napi::Array result = Napi::Array::New(env);
+  uint32_t index = 0;
+  for (const auto& [bufferType, bytes] : llama_get_memory_breakdown(context_)) {
+    ggml_backend_dev_t device = ggml_backend_buft_get_device(bufferType);
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("bufferType", ggml_backend_buft_name(bufferType));
+    entry.Set("device", device != nullptr ? ggml_backend_dev_name(device) : "CPU");
+    entry.Set("host", ggml_backend_buft_is_host(bufferType));
+    entry.Set("modelBytes", static_cast<double>(bytes.model));
+    entry.Set("contextBytes", static_cast<double>(bytes.context));
+    entry.Set("computeBytes", static_cast<double>(bytes.compute));
+    result.Set(index++, entry);
+  }
   return result;
 }
 

@@ -54,6 +54,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value KvClear(const Napi::CallbackInfo& info);
   Napi::Value KvRange(const Napi::CallbackInfo& info);
   Napi::Value MemoryUsage(const Napi::CallbackInfo& info);
+  Napi::Value MemoryBreakdown(const Napi::CallbackInfo& info);
   Napi::Value Timings(const Napi::CallbackInfo& info);
   Napi::Value DisposeMethod(const Napi::CallbackInfo& info);
   Napi::Value GetDisposed(const Napi::CallbackInfo& info);

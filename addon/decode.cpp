@@ -10,6 +10,7 @@
 #include "common.h"
 #include "context.h"
 #include "decode-step.h"
+#include "rpc.h"
 #include "sampler.h"
 
 namespace gpt_oss {
@@ -46,6 +47,11 @@ void DecodeStep::Decode() {
   const auto computeStart = std::chrono::steady_clock::now();
   int32_t status = llama_decode(context_, batch_);
   computeMs_ = MillisecondsSince(computeStart);
+  // A lost RPC server makes its part of the graph a no-op with zeroed results: never sample from them.
+  if (std::string lost = LostRpcServer(llama_get_model(context_)); !lost.empty()) {
+    Fail("ERR_DECODE_FAILED", "decode: RPC server " + lost + " stopped answering; the model must be loaded again");
+    return;
+  }
   if (status == 1) {
     Fail("ERR_KV_CACHE_FULL", "decode: no room in the KV cache for a batch of " + std::to_string(batch_.n_tokens) + " tokens");
     return;
@@ -195,9 +201,8 @@ Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
     samplers[k] = Napi::ObjectWrap<SamplerWrap>::Unwrap(samplerObjects[k]);
     if (samplers[k]->disposed()) ThrowCoded(env, "ERR_DISPOSED", "decode: a sampler in the batch was disposed");
     if (samplers[k]->owner() != this) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: a sampler belongs to another context");
-    for (size_t j = 0; j < k; j++) {
-      if (samplers[j] == samplers[k]) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "decode: a sampler appears twice in one batch");
-    }
+    // A sampler may come more than once (speculative decoding verifies a sequence's drafts with its one sampler):
+    // the compute thread samples in index order, each pick accepted before the next.
   }
 
   for (int32_t i = 0; i < n; i++) {

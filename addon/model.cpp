@@ -198,12 +198,25 @@ struct LoadState {
 class LoadWorker : public PromiseWorker {
  public:
   LoadWorker(Napi::Env env, std::string path, llama_model_params params, std::vector<ggml_backend_dev_t> devices,
-             std::shared_ptr<LoadState> state, Napi::Function onProgress)
+             int32_t cpuMoeLayers, std::shared_ptr<LoadState> state, Napi::Function onProgress)
       : PromiseWorker(env, "gpt_oss.loadModel", "ERR_MODEL_LOAD_FAILED"),
         path_(std::move(path)),
         params_(params),
         devices_(std::move(devices)),
         state_(std::move(state)) {
+    // Expert offload: the MoE expert tensors (weights and biases) of layers 0..cpuMoeLayers-1 stay in host memory
+    // while the rest of those layers sits on the GPU; the CPU backend computes them. llama.cpp matches each
+    // pattern against tensor names with std::regex_search.
+    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    if (cpuMoeLayers > 0 && cpu != nullptr) {
+      for (int32_t layer = 0; layer < cpuMoeLayers; layer++) {
+        overridePatterns_.push_back("^blk\\." + std::to_string(layer) + "\\.ffn_(gate|up|down)_exps\\.");
+      }
+      for (const std::string& pattern : overridePatterns_) {
+        overrides_.push_back({pattern.c_str(), ggml_backend_dev_buffer_type(cpu)});
+      }
+      overrides_.push_back({nullptr, nullptr});
+    }
     if (!onProgress.IsEmpty()) {
       progress_ = Napi::ThreadSafeFunction::New(env, onProgress, "gpt_oss.loadProgress", 0, 1);
       hasProgress_ = true;
@@ -213,6 +226,7 @@ class LoadWorker : public PromiseWorker {
   void Run() override {
     devices_.push_back(nullptr);
     params_.devices = devices_.data();
+    if (!overrides_.empty()) params_.tensor_buft_overrides = overrides_.data();
     params_.progress_callback = &LoadWorker::Progress;
     params_.progress_callback_user_data = this;
     TakeLastLlamaError();
@@ -252,7 +266,11 @@ class LoadWorker : public PromiseWorker {
       napi_status status = self->progress_.NonBlockingCall(value, [](Napi::Env env, Napi::Function fn, float* v) {
         float copy = *v;
         delete v;
-        if (env != nullptr && !fn.IsEmpty()) fn.Call({Napi::Number::New(env, copy)});
+        if (env == nullptr || fn.IsEmpty()) return;
+        try {  // a throwing callback, or an env being torn down, must not escape into the event loop
+          fn.Call({Napi::Number::New(env, copy)});
+        } catch (const Napi::Error&) {
+        }
       });
       if (status != napi_ok) delete value;
     }
@@ -269,6 +287,8 @@ class LoadWorker : public PromiseWorker {
   std::string path_;
   llama_model_params params_;
   std::vector<ggml_backend_dev_t> devices_;
+  std::vector<std::string> overridePatterns_;  // owns the strings overrides_ points at
+  std::vector<llama_model_tensor_buft_override> overrides_;
   std::shared_ptr<LoadState> state_;
   Napi::ThreadSafeFunction progress_;
   bool hasProgress_ = false;
@@ -304,6 +324,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   }
   const int32_t gpuLayers = static_cast<int32_t>(RequireInt(options, "gpuLayers", -1, 100000));
   params.n_gpu_layers = devices.empty() ? 0 : gpuLayers;
+  const int32_t cpuMoeLayers = static_cast<int32_t>(RequireInt(options, "cpuMoeLayers", 0, 100000));
   bool useMmap = RequireBool(options, "useMmap");
   bool useMlock = RequireBool(options, "useMlock");
   params.load_mode = useMmap ? (useMlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP)
@@ -313,7 +334,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   if (info.Length() > 2 && info[2].IsFunction()) onProgress = info[2].As<Napi::Function>();
 
   auto state = std::make_shared<LoadState>();
-  auto* worker = new LoadWorker(env, path, params, std::move(devices), state, onProgress);
+  auto* worker = new LoadWorker(env, path, params, std::move(devices), cpuMoeLayers, state, onProgress);
   Napi::Object task = Napi::Object::New(env);
   task.Set("promise", worker->Promise());
   task.Set("abort", Napi::Function::New(env, [state](const Napi::CallbackInfo& call) {

@@ -1,6 +1,6 @@
 /**
  * Prefill and decode throughput of this package's addon next to llama.cpp's own llama-bench (built from the same
- * vendored tree with the same CPU flags) and node-llama-cpp, on the same model in the same run, with the ratios
+ * vendored tree with -march=native: the fastest llama.cpp this machine runs) and node-llama-cpp's prebuilt binary, on the same model in the same run, with the ratios
  * to llama-bench. Optionally (--prefix-reuse) the follow-up-turn time of the library API against a cold prefill.
  *
  *   npm run bench -- [--model PATH] [--threads 2] [--prompt 512] [--gen 128] [--reps 3] [--json] ...
@@ -13,6 +13,7 @@
  * Settings llama-bench defaults are passed explicitly to every engine: batch 2048, ubatch 512, flash attention
  * auto, f16 KV cache, sliding-window layers not kept in full. Each engine runs in a child process of its own.
  */
+import { spawnSync } from "node:child_process";
 import { buildLlamaBench } from "./build-llama-tools.mjs";
 import { benchLlamaBench } from "./bench/llama-bench.js";
 import { runInChild } from "./bench/child.js";
@@ -35,6 +36,21 @@ function formatPrefixReuse(result: PrefixReuseResult): string {
   ].join("\n");
 }
 
+/** ggml features a CPU may advertise and still fault on (AMX tiles under some hypervisors). */
+const MAY_FAULT = ["AMX_TILE", "AMX_INT8", "AMX_BF16"];
+
+/**
+ * The fastest llama-bench that runs here: -march=native, unless a short run of it dies on an illegal instruction;
+ * then every CPU feature but those that may fault.
+ */
+function fastestLlamaBench(settings: BenchSettings): { path: string; build: string } {
+  const native = buildLlamaBench();
+  const probe = spawnSync(native.path, ["-m", settings.modelPath, "-t", String(settings.threads), "-p", "16", "-n", "2", "-r", "1"], { stdio: "ignore" });
+  if (probe.signal !== "SIGILL") return { path: native.path, build: "-march=native" };
+  log(`the -march=native llama-bench died with SIGILL: the reference is built with every CPU feature but ${MAY_FAULT.join(", ")}`);
+  return { path: buildLlamaBench({ without: MAY_FAULT }).path, build: `native features minus ${MAY_FAULT.join(", ")}` };
+}
+
 async function main(options: BenchOptions): Promise<void> {
   const settings: BenchSettings = {
     modelPath: options.model ?? (await ensureBenchModel(log)),
@@ -50,8 +66,8 @@ async function main(options: BenchOptions): Promise<void> {
   const machine = machineInfo();
   const engines: Array<{ name: string; run: () => Promise<EngineResult> }> = [];
   if (!options.skipLlamaBench) {
-    const binary = buildLlamaBench();
-    engines.push({ name: "llama-bench", run: () => benchLlamaBench(binary, settings) });
+    const reference = fastestLlamaBench(settings);
+    engines.push({ name: "llama-bench", run: () => benchLlamaBench(reference.path, settings, reference.build) });
   }
   engines.push({ name: "gpt-oss-node addon", run: () => runInChild<EngineResult>({ task: "addon", settings }) });
   if (!options.skipNodeLlamaCpp) {

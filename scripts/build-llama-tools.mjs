@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 // Builds llama.cpp's own `llama-bench` from vendor/llama.cpp into build/llama-tools/, the reference the
-// benchmark (scripts/bench.ts) compares the addon against. Its own binary dir (the addon's cmake-js tree is
-// build/), static libraries, and the same CPU feature flags as the addon so the comparison is like for like.
-// Usage: node scripts/build-llama-tools.mjs [--force]
+// benchmark (scripts/bench.ts) compares the addon against: the fastest llama.cpp this machine runs, i.e. built
+// with -march=native, or (`without`, when that build dies on an instruction the CPU advertises but faults on) with
+// every CPU feature but those, into build/llama-tools-without-<features>/. Static libraries, its own binary dir.
+// Usage: node scripts/build-llama-tools.mjs [--force] [--without AMX_TILE,AMX_INT8,AMX_BF16]
 // Environment: GPT_OSS_BUILD_JOBS (default: all cores).
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { cpuFeatureDefines } from "./cpu-features.mjs";
+import { nativeDefines } from "./cpu-features.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "vendor", "llama.cpp");
 /** Written by scripts/vendor.mjs whenever it (re)creates vendor/llama.cpp. */
 const vendorStamp = join(source, ".gpt-oss-node-vendor.json");
 export const LLAMA_TOOLS_DIR = join(root, "build", "llama-tools");
-export const LLAMA_BENCH_PATH = join(LLAMA_TOOLS_DIR, "bin", process.platform === "win32" ? "llama-bench.exe" : "llama-bench");
+const toolsDir = (without) => (without.length ? `${LLAMA_TOOLS_DIR}-without-${without.join("-").toLowerCase()}` : LLAMA_TOOLS_DIR);
+const benchPath = (dir) => join(dir, "bin", process.platform === "win32" ? "llama-bench.exe" : "llama-bench");
+export const LLAMA_BENCH_PATH = benchPath(LLAMA_TOOLS_DIR);
 
 const DEFINES = [
   "CMAKE_BUILD_TYPE=Release",
@@ -48,34 +51,40 @@ function run(command, args) {
   }
 }
 
-function isUpToDate() {
-  if (!existsSync(LLAMA_BENCH_PATH) || !existsSync(vendorStamp)) return false;
-  return statSync(LLAMA_BENCH_PATH).mtimeMs > statSync(vendorStamp).mtimeMs;
+/** Up to date: built after the vendor tree was (re)made, with the same definitions. */
+function isUpToDate(dir, defines) {
+  const binary = benchPath(dir);
+  const stamp = join(dir, "gpt-oss-defines.json");
+  if (!existsSync(binary) || !existsSync(vendorStamp) || !existsSync(stamp)) return false;
+  return statSync(binary).mtimeMs > statSync(vendorStamp).mtimeMs && readFileSync(stamp, "utf8") === JSON.stringify(defines);
 }
 
-/** Builds llama-bench unless an up-to-date one exists; returns its path. */
-export function buildLlamaBench({ force = false } = {}) {
+/** Builds llama-bench unless an up-to-date one exists; returns its path and the CPU definitions it was built with. */
+export function buildLlamaBench({ force = false, without = [] } = {}) {
   if (!existsSync(join(source, "CMakeLists.txt"))) {
     console.error("[gpt-oss-node llama-tools] vendor/llama.cpp is missing: run `npm run vendor` first.");
     process.exit(1);
   }
-  if (!force && isUpToDate()) {
-    log(`${relative(root, LLAMA_BENCH_PATH)} is up to date`);
-    return LLAMA_BENCH_PATH;
+  const dir = toolsDir(without);
+  const cpuDefines = nativeDefines({ without });
+  const defines = [...DEFINES, ...cpuDefines];
+  if (!force && isUpToDate(dir, defines)) {
+    log(`${relative(root, benchPath(dir))} is up to date`);
+    return { path: benchPath(dir), cpuDefines };
   }
   const generator = spawnSync("ninja", ["--version"], { stdio: "ignore" }).status === 0 ? ["-G", "Ninja"] : [];
-  const defines = [...DEFINES, ...cpuFeatureDefines()];
   const jobs = Number(process.env.GPT_OSS_BUILD_JOBS) || availableParallelism();
-  log(`configuring ${relative(root, LLAMA_TOOLS_DIR)} (${defines.filter((d) => d.startsWith("GGML_")).join(" ")})`);
-  run("cmake", ["-S", source, "-B", LLAMA_TOOLS_DIR, ...generator, ...defines.map((d) => `-D${d}`)]);
+  log(`configuring ${relative(root, dir)} (${cpuDefines.join(" ")})`);
+  run("cmake", ["-S", source, "-B", dir, ...generator, ...defines.map((d) => `-D${d}`)]);
   log(`building llama-bench (${jobs} jobs)`);
   const started = Date.now();
-  run("cmake", ["--build", LLAMA_TOOLS_DIR, "--config", "Release", "--target", "llama-bench", "--parallel", String(jobs)]);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s -> ${relative(root, LLAMA_BENCH_PATH)}`);
-  return LLAMA_BENCH_PATH;
+  run("cmake", ["--build", dir, "--config", "Release", "--target", "llama-bench", "--parallel", String(jobs)]);
+  writeFileSync(join(dir, "gpt-oss-defines.json"), JSON.stringify(defines));
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s -> ${relative(root, benchPath(dir))}`);
+  return { path: benchPath(dir), cpuDefines };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { force: { type: "boolean", default: false } } });
-  buildLlamaBench({ force: values.force });
+  const { values } = parseArgs({ options: { force: { type: "boolean", default: false }, without: { type: "string" } } });
+  buildLlamaBench({ force: values.force, without: values.without ? values.without.split(",") : [] });
 }

@@ -2,12 +2,12 @@
 # Installs the Debian packages that the optional parts of the build and of the tests need. CI (.ci/run) calls it;
 # a developer runs it once. Nothing here is needed by `npm install` of the published package.
 #   scripts/system-deps.sh [vulkan] [redis]     (no argument: all groups)
-#   vulkan: the Vulkan loader and headers, the glslc shader compiler, Mesa's software Vulkan driver (lavapipe) and
+#   vulkan: the Vulkan loader and headers, the glslc shader compiler and SPIR-V headers, Mesa's software Vulkan driver (lavapipe) and
 #           vulkaninfo, for `node scripts/build-native.mjs --gpu vulkan` and test/vulkan.
 #   redis:  redis-server, for the shared-state tests (test/redis).
 set -euo pipefail
 declare -A groups=(
-  [vulkan]="libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools"
+  [vulkan]="libvulkan-dev glslc spirv-headers mesa-vulkan-drivers vulkan-tools"
   [redis]="redis-server"
 )
 wanted=("$@")

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   ERR_MODEL_LOAD_FAILED: "llama.cpp could not load the model (the message carries its reason).",
   ERR_MODEL_LOAD_ABORTED: "Model loading was aborted by the caller's AbortSignal.",
   // Backends
+  ERR_MODEL_TOO_LARGE: "The model and its KV cache fit neither the GPU nor this machine's memory (the message gives the sizes).",
   ERR_BACKEND_UNAVAILABLE: "The requested GPU backend (cuda, vulkan, metal) is not available on this machine/build.",
   ERR_NATIVE_LOAD_FAILED: "The native addon binary could not be loaded; the message lists every attempt.",
   // Contexts and decoding

@@ -1,6 +1,7 @@
 // This package's addon under the llama-bench protocol: a prefill test (one decode() of the whole prompt on an
 // empty cache, the last token sampled) and a decode test (`gen` single-token decode() calls from an empty
 // cache, each feeding back the greedy pick), each repeated `reps` times after one warmup run.
+import { loadedCpuVariant } from "../../src/native/cpu-variant.js";
 import { loadNative } from "../../src/native/index.js";
 import { GREEDY_SAMPLER_OPTIONS } from "../../src/engine/sampling.js";
 import type { NativeContext, NativeSampler } from "../../src/native/types.js";
@@ -40,7 +41,7 @@ async function generate(context: NativeContext, sampler: NativeSampler, first: n
 export async function benchAddon(settings: BenchSettings): Promise<EngineResult> {
   const addon = loadNative();
   addon.setLogLevel(LOG_ERRORS_ONLY);
-  const model = await addon.loadModel(settings.modelPath, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+  const model = await addon.loadModel(settings.modelPath, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise;
   try {
     // As llama-bench: each test gets a context of its own, sized for that test alone (n_ctx = -p, then -n;
     // the addon's smallest context is 16 tokens).
@@ -74,6 +75,9 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
     const decodeNs: number[] = [];
     for (let rep = 0; rep < settings.reps; rep++) decodeNs.push(await generate(decodeContext, decodeSampler, first, settings.gen));
     const after = decodeContext.timings();
+    // Where the weights sit: CPU_REPACK / AMX are the extra buffer types whose matrices the faster kernels read.
+    const weightBuffers = decodeContext.memoryBreakdown().filter((m) => m.modelBytes > 0)
+      .map((m) => `${m.bufferType} ${(m.modelBytes / 2 ** 20).toFixed(0)} MiB`).join(", ");
     decodeContext.dispose();
     const steps = after.steps - before.steps;
     const computeMs = (after.computeMs - before.computeMs) / steps;
@@ -83,7 +87,7 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
     const { addon: version, llamaCppCommit } = addon.versions();
     return {
       engine: "gpt-oss-node (addon)",
-      version: `${version} (llama.cpp ${llamaCppCommit.slice(0, 7)})`,
+      version: `${version} (llama.cpp ${llamaCppCommit.slice(0, 7)}), CPU code ${loadedCpuVariant() ?? "unknown"}, weights in ${weightBuffers}`,
       prefill: throughputFromDurations(prompt.length, prefillNs),
       decode: throughputFromDurations(settings.gen, decodeNs),
       decodeStep: { computeMs, sampleMs, bridgeMs: wallMs - computeMs - sampleMs },

@@ -11,7 +11,7 @@ const file = await readGguf(path);
 const addon = loadNative();
 addon.setLogLevel(3);
 addon.loadBackends();
-const model = await addon.loadModel(path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+const model = await addon.loadModel(path, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise;
 console.log(`CPU: ${cpus()[0]?.model} · model ${path} (${String(file.metadata["gpt-oss.block_count"])} layers)`);
 console.log("| context | parallel | KV layout | KV bytes | MiB | tokens one request may hold |");
 console.log("|---|---|---|---|---|---|");

@@ -60,8 +60,11 @@ function toThroughput(test: LlamaBenchTest, tokens: number): Throughput {
   return { tokens, avgTokensPerSecond: test.avg_ts, stddevTokensPerSecond: test.stddev_ts, samples: test.samples_ts };
 }
 
-/** Runs llama-bench (`binary`, from scripts/build-llama-tools.mjs) and returns its prefill (pp) and decode (tg) results. */
-export async function benchLlamaBench(binary: string, settings: BenchSettings): Promise<EngineResult> {
+/**
+ * Runs llama-bench (`binary`, from scripts/build-llama-tools.mjs, built as `build` says) and returns its prefill (pp)
+ * and decode (tg) results.
+ */
+export async function benchLlamaBench(binary: string, settings: BenchSettings, build: string): Promise<EngineResult> {
   const tests = JSON.parse(await runJson(binary, llamaBenchArgs(settings))) as LlamaBenchTest[];
   const pp = tests.find((t) => t.n_prompt === settings.prompt && t.n_gen === 0);
   const tg = tests.find((t) => t.n_prompt === 0 && t.n_gen === settings.gen);
@@ -73,7 +76,7 @@ export async function benchLlamaBench(binary: string, settings: BenchSettings): 
   }
   return {
     engine: LLAMA_BENCH_ENGINE,
-    version: `llama.cpp ${pp.build_commit}`,
+    version: `llama.cpp ${pp.build_commit}, ${build}`,
     prefill: toThroughput(pp, settings.prompt),
     decode: toThroughput(tg, settings.gen),
   };

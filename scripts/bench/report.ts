@@ -9,6 +9,8 @@ import type { BenchSettings, EngineResult, StepBreakdown, Throughput } from "./t
 
 export interface MachineInfo {
   cpu: string;
+  /** SIMD and matrix flags the CPU reports (sse4*, avx*, amx*, fma, f16c, bmi2). */
+  cpuFlags: string;
   logicalCores: number;
   os: string;
   node: string;
@@ -36,10 +38,21 @@ export interface BenchReport {
   results: Array<EngineResult & { vsLlamaBench?: Ratios }>;
 }
 
+/** The CPU's SIMD and matrix flags (what decides which CPU code is fastest and which may run), from /proc/cpuinfo. */
+function simdFlags(): string {
+  try {
+    const line = /^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "";
+    return line.trim().split(/\s+/).filter((f) => /^(sse4|avx|amx|fma|f16c|bmi2)/.test(f)).join(" ") || "none reported";
+  } catch {
+    return "unknown (no /proc/cpuinfo)";
+  }
+}
+
 export function machineInfo(): MachineInfo {
   const pin = JSON.parse(readFileSync(join(PACKAGE_ROOT, "vendor", "pin.json"), "utf8")) as { commit: string };
   return {
     cpu: cpus()[0]?.model ?? "unknown",
+    cpuFlags: simdFlags(),
     logicalCores: cpus().length,
     os: `${process.platform}-${process.arch} ${release()}`,
     node: process.version,
@@ -112,6 +125,7 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `model    ${basename(settings.modelPath)} (${gib} GiB)`,
     `cpu      ${machine.cpu}, ${machine.logicalCores} logical cores, load average ${machine.loadAverage.start.toFixed(2)} at start, ${machine.loadAverage.end.toFixed(2)} at end`,
+    `flags    ${machine.cpuFlags}`,
     `system   ${machine.os}, Node ${machine.node}, llama.cpp ${machine.llamaCppCommit.slice(0, 12)}`,
     `settings threads ${settings.threads}, prefill pp${settings.prompt}, decode tg${settings.gen}, ` +
       `reps ${settings.reps} × rounds ${settings.rounds}, ` +

@@ -24,6 +24,8 @@ export const DEFAULTS = {
   parallel: 4,
   /** Most requests waiting for a slot before ERR_BUSY. */
   maxQueue: 64,
+  /** Speculative decoding's guessed tokens per step (prompt lookup); 0 = off. */
+  draftTokens: 0,
 } as const;
 
 /** Bounds of the numeric options (validated up front). */
@@ -32,6 +34,12 @@ export const LIMITS = {
   threads: { min: 1, max: 1024 },
   contextSize: { min: 64, max: 1 << 24 },
   maxQueue: { min: 0, max: 1_000_000 },
+  draftTokens: { min: 0, max: 64 },
+  /** llama.cpp's n_gpu_layers (-1 = all); more than the model has means all. */
+  gpuLayers: { min: -1, max: 100_000 },
+  cpuMoeLayers: { min: 0, max: 100_000 },
+  gpuMemoryLimit: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  rpcServers: { min: 0, max: 16 },
   /** The context is the real upper bound (the engine checks prompt + maxTokens against it). */
   maxTokens: { min: 1, max: Number.MAX_SAFE_INTEGER },
   maxReasoningTokens: { min: 0, max: 1 << 24 },

@@ -4,17 +4,20 @@
  * shared by the parallel sequences (unified: any request may use the whole context; sliding-window layers keep
  * the full context so cached prefixes can be reused), start the engine.
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { GPT_OSS_ARCHITECTURE } from "../architecture.js";
 import { GptOssError } from "../errors.js";
+import { PromptLookupDrafter } from "../engine/draft.js";
 import { Engine } from "../engine/engine.js";
 import { readGguf, type GgufFile } from "../gguf/index.js";
 import { selectDevices } from "../native/devices.js";
 import { loadNative } from "../native/index.js";
-import type { NativeContext, NativeModel } from "../native/types.js";
+import { attachRpcServers } from "../native/rpc.js";
+import type { NativeAddon, NativeContext, NativeModel } from "../native/types.js";
 import { tokenizerFromMetadata } from "../tokenizer/index.js";
 import { DEFAULTS, LIMITS } from "./defaults.js";
 import { ChatModel } from "./model.js";
+import { choosePlacement, modelFootprint, type Placement, type PlacementRequest } from "./placement.js";
 import type { LoadModelOptions, LoadProgress, Model, ModelInfo } from "./types.js";
 import {
   invalid,
@@ -29,14 +32,17 @@ import {
 /** Logical batch: the most tokens one decode step carries (prompt chunks included). */
 const BATCH_SIZE = 512;
 const GPU_CHOICES = ["auto", false, "cuda", "vulkan", "metal"] as const;
-const OPTION_KEYS = ["contextSize", "parallel", "threads", "gpu", "maxQueue", "onProgress", "signal"];
+const OPTION_KEYS = ["contextSize", "parallel", "threads", "gpu", "gpuLayers", "cpuMoeLayers", "gpuMemoryLimit", "rpc", "maxQueue", "draftTokens", "onProgress", "signal"];
 
 interface ResolvedLoadOptions {
   contextSize: number;
   parallel: number;
   threads: number;
   gpu: (typeof GPU_CHOICES)[number];
+  placement: PlacementRequest;
+  rpc: string[];
   maxQueue: number;
+  draftTokens: number;
   onProgress: (progress: LoadProgress) => void;
   signal: AbortSignal | undefined;
 }
@@ -50,10 +56,44 @@ function resolveLoadOptions(path: unknown, input: unknown): ResolvedLoadOptions 
     parallel: optionalInteger(options.parallel, "parallel", LIMITS.parallel) ?? DEFAULTS.parallel,
     threads: optionalInteger(options.threads, "threads", LIMITS.threads) ?? availableParallelism(),
     gpu: options.gpu === undefined ? "auto" : optionalChoice(options.gpu, "gpu", GPU_CHOICES)!,
+    placement: {
+      ...optionalEntry("gpuLayers", optionalInteger(options.gpuLayers, "gpuLayers", LIMITS.gpuLayers)),
+      ...optionalEntry("cpuMoeLayers", optionalInteger(options.cpuMoeLayers, "cpuMoeLayers", LIMITS.cpuMoeLayers)),
+      ...optionalEntry("gpuMemoryLimit", optionalInteger(options.gpuMemoryLimit, "gpuMemoryLimit", LIMITS.gpuMemoryLimit)),
+    },
+    rpc: optionalStringArray(options.rpc, "rpc", LIMITS.rpcServers.max) ?? [],
     maxQueue: optionalInteger(options.maxQueue, "maxQueue", LIMITS.maxQueue) ?? DEFAULTS.maxQueue,
+    draftTokens: optionalInteger(options.draftTokens, "draftTokens", LIMITS.draftTokens) ?? DEFAULTS.draftTokens,
     onProgress: optionalFunction<(progress: LoadProgress) => void>(options.onProgress, "onProgress") ?? (() => {}),
     signal: optionalSignal(options.signal, "signal"),
   };
+}
+
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function optionalStringArray(value: unknown, name: string, maxLength: number): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > maxLength || value.some((item) => typeof item !== "string")) {
+    throw invalid(`array of at most ${maxLength} strings`, name, value);
+  }
+  return value as string[];
+}
+
+/**
+ * The devices and the layout: the GPU backend chosen by `gpu`, plus any RPC servers' devices; the layers placed as
+ * asked or fitted to the devices' free memory (see placement.ts).
+ */
+async function chooseLayout(addon: NativeAddon, file: GgufFile, resolved: ResolvedLoadOptions, contextSize: number) {
+  const selection = selectDevices(addon, resolved.gpu);
+  const devices = [...selection.devices, ...(await attachRpcServers(addon, resolved.rpc))];
+  if (devices.length === 0) {
+    return { selection, devices, placement: { gpuLayers: 0, cpuMoeLayers: 0, reason: "CPU only" } satisfies Placement };
+  }
+  const free = addon.listDevices().filter((d) => devices.includes(d.name)).reduce((sum, d) => sum + d.memoryFreeBytes, 0);
+  const placement = choosePlacement(modelFootprint(file, GPT_OSS_ARCHITECTURE, contextSize), resolved.placement, free, totalmem());
+  return { selection, devices, placement };
 }
 
 function metadataNumber(file: GgufFile, key: string): number {
@@ -113,19 +153,37 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
   checkAbort();
 
   const addon = loadNative(resolved.gpu);
-  const selection = selectDevices(addon, resolved.gpu);
+  const trainContextSize = metadataNumber(file, `${GPT_OSS_ARCHITECTURE}.context_length`);
+  const { selection, devices, placement } = await chooseLayout(addon, file, resolved, Math.min(resolved.contextSize, trainContextSize || resolved.contextSize));
+  checkAbort();
+  // An onProgress that throws stops the load, and loadModel rejects with what it threw.
+  let progressError: { error: unknown } | undefined;
   const task = addon.loadModel(
     path,
-    { devices: selection.devices, gpuLayers: selection.devices.length > 0 ? -1 : 0, useMmap: true, useMlock: false },
-    (fraction) => onProgress({ phase: "load", fraction }),
+    { devices, gpuLayers: placement.gpuLayers, cpuMoeLayers: placement.cpuMoeLayers, useMmap: true, useMlock: false },
+    (fraction) => {
+      if (progressError) return;
+      try {
+        onProgress({ phase: "load", fraction });
+      } catch (error) {
+        progressError = { error };
+        task.abort();
+      }
+    },
   );
   const onAbort = () => task.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
   let nativeModel: NativeModel;
   try {
     nativeModel = await task.promise;
+  } catch (error) {
+    throw progressError ? progressError.error : error;
   } finally {
     signal?.removeEventListener("abort", onAbort);
+  }
+  if (progressError) {
+    nativeModel.dispose();
+    throw progressError.error;
   }
   let context: NativeContext;
   try {
@@ -139,7 +197,7 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
       sequences: resolved.parallel,
       threads: resolved.threads,
       threadsBatch: resolved.threads,
-      flashAttention: "auto",
+      flashAttention: selection.flashAttention,
       cacheTypeK: "f16",
       cacheTypeV: "f16",
       swaFull: true,
@@ -166,11 +224,16 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
     expertCount,
     expertUsedCount,
     vocabSize: nativeModel.info.vocabSize,
-    backend: selection.backend,
-    devices: selection.devices,
+    backend: devices.length > selection.devices.length ? [selection.backend, "RPC"].join("+") : selection.backend,
+    devices,
+    placement,
+    memory: context.memoryBreakdown(),
     parallel: context.sequences,
   };
-  const engine = new Engine(context, { maxQueue: resolved.maxQueue });
+  const engine = new Engine(context, {
+    maxQueue: resolved.maxQueue,
+    ...(resolved.draftTokens > 0 && { draft: { drafter: new PromptLookupDrafter(), maxTokens: resolved.draftTokens } }),
+  });
   return new ChatModel({
     engine,
     tokenizer,

@@ -4,10 +4,11 @@
  */
 import type { EngineStats } from "../engine/engine.js";
 import type { GpuChoice } from "../native/devices.js";
+import type { NativeMemoryPlacement as MemoryPlacement } from "../native/types.js";
 import type { ChatMessage, ChatResult, FunctionTool, JsonSchema, ReasoningEffort, ResponseFormat, StreamEvent, ToolChoice } from "../types.js";
 
 export type * from "../types.js";
-export type { EngineStats, GpuChoice };
+export type { EngineStats, GpuChoice, MemoryPlacement };
 
 /**
  * Fallbacks for what a request leaves out, e.g. a server's own defaults: each applies only where the request
@@ -100,8 +101,35 @@ export interface LoadModelOptions {
   threads?: number;
   /** Default "auto": the best GPU backend present, else CPU. */
   gpu?: GpuChoice;
+  /**
+   * Layers on the GPU, counted like llama.cpp's `-ngl` (the output layer is one; -1 = all). Default: all when they
+   * fit, else fitted to the GPU's free memory (see `cpuMoeLayers`).
+   */
+  gpuLayers?: number;
+  /**
+   * Keep the MoE expert tensors of the first N layers in host memory (the CPU computes them) while the rest of
+   * those layers stays on the GPU: how a model larger than the card runs. Default: 0 when everything fits, else the
+   * smallest N that fits. Setting `gpuLayers` or `cpuMoeLayers` turns the automatic fit off.
+   */
+  cpuMoeLayers?: number;
+  /** Most GPU memory (bytes) the automatic fit plans for (default: the devices' free memory). */
+  gpuMemoryLimit?: number;
+  /**
+   * ggml RPC servers ("host:port") whose devices hold layers too (`gpt-oss rpc-server` on other machines). The
+   * traffic is unauthenticated and unencrypted: private networks only.
+   */
+  rpc?: string[];
   /** Most requests waiting for a slot before `ERR_BUSY` (default 64). */
   maxQueue?: number;
+  /**
+   * Speculative decoding by prompt lookup (default 0 = off): per step, up to this many tokens that continue an
+   * earlier occurrence of the sequence's last tokens are guessed and checked in the same decode; each one the
+   * model confirms saves a step. Only greedy requests (temperature 0, no penalties) outside grammar-constrained
+   * stretches draft, so their output is the same as without it. Pays off where output echoes the context (agent
+   * loops, code edits, quoting, repetition); elsewhere it costs the verification rows. `stats()` counts
+   * drafted and accepted tokens.
+   */
+  draftTokens?: number;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
 }
@@ -119,8 +147,14 @@ export interface ModelInfo {
   expertCount: number;
   expertUsedCount: number;
   vocabSize: number;
+  /** "CPU", "CUDA", "Vulkan", "Metal", with "+RPC" when RPC servers hold layers. */
   backend: string;
+  /** ggml devices holding layers (GPU devices, then RPC devices); empty on the CPU alone. */
   devices: string[];
+  /** The layout loaded and why it was chosen. */
+  placement: { gpuLayers: number; cpuMoeLayers: number; reason: string };
+  /** Bytes per buffer type after loading: weights, KV cache and compute buffers, with the device of each. */
+  memory: MemoryPlacement[];
   parallel: number;
 }
 

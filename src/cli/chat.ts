@@ -12,6 +12,7 @@ import { enumOption, gpuOption, HELP_OPTION, intOption, withUsageErrors } from "
 import { answerMessage, type ChatOutput, type ChatState, type ChatStyle, chatStyle } from "./chat-turn.js";
 import { DEMO_TOOLS } from "./demo-tools.js";
 import { importLoadModel } from "./library.js";
+import { describePlacement, PLACEMENT_HELP, PLACEMENT_OPTIONS, placementLoadOptions } from "./placement-flags.js";
 import { DEMO_MODEL, DEMO_NOTICE, modelFile, resolveModelSpecs } from "./model-source.js";
 
 const EFFORT_CHOICES = REASONING_EFFORTS.join("|");
@@ -30,6 +31,7 @@ Options:
   --ctx-size N                 context size (default ${DEFAULTS.contextSize})
   --threads N                  CPU threads
   --gpu auto|cpu|cuda|vulkan|metal
+${PLACEMENT_HELP}
   -h, --help                   this help
 `;
 
@@ -77,6 +79,7 @@ export async function runChat(argv: string[]): Promise<number> {
         "ctx-size": { type: "string" },
         threads: { type: "string" },
         gpu: { type: "string" },
+        ...PLACEMENT_OPTIONS,
         ...HELP_OPTION,
       },
     }),
@@ -99,10 +102,11 @@ export async function runChat(argv: string[]): Promise<number> {
     ...(contextSize && { contextSize }),
     ...(threads && { threads }),
     ...(gpu !== undefined && { gpu }),
+    ...placementLoadOptions(values),
   });
   const out = process.stdout;
   const style = chatStyle(out);
-  out.write(`${style.bold(spec.id)} (${model.info.backend}) · reasoning ${state.effort} · ${COMMANDS} · Ctrl-C stops an answer\n`);
+  out.write(`${style.bold(spec.id)} (${describePlacement(model.info)}) · reasoning ${state.effort} · ${COMMANDS} · Ctrl-C stops an answer\n`);
 
   const rl = readline.createInterface({ input: process.stdin, output: out, terminal: process.stdin.isTTY === true, prompt: PROMPT });
   const lines = rl[Symbol.asyncIterator](); // buffers lines that arrive while an answer streams

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `gpt-oss` command line: serve | chat | pull | info | bench.
+ * `gpt-oss` command line: serve | chat | pull | info | bench | rpc-server.
  * Exit codes: 0 success, 1 failure, 2 usage error (unknown command or flag, bad value).
  */
 import { UsageError } from "./args.js";
@@ -14,6 +14,7 @@ Commands:
   pull     download gpt-oss-20b or -120b (GGUF, resumable, checksum-verified)
   info     versions, backends, devices and model metadata
   bench    run the benchmark (source checkout)
+  rpc-server  lend this machine's devices to a model on another machine (--rpc)
 
 Run 'gpt-oss <command> --help' for a command's options. 'gpt-oss --version' prints the version.
 `;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   pull: async () => (await import("./pull.js")).runPull,
   info: async () => (await import("./info.js")).runInfo,
   bench: async () => (await import("./bench.js")).runBench,
+  "rpc-server": async () => (await import("./rpc-server.js")).runRpcServer,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -12,6 +12,7 @@
  */
 import { GptOssError } from "../errors.js";
 import type { NativeContext, NativeSampler } from "../native/types.js";
+import type { Drafter } from "./draft.js";
 import type { Directive } from "./policy.js";
 import { completionLimit, RequestState, type GenerationOutcome, type GenerationRequest } from "./request.js";
 import { nativeSamplerOptions, type SamplingParams } from "./sampling.js";
@@ -29,6 +30,9 @@ export interface EngineStats {
   cachedPromptTokensTotal: number;
   /** Times a running request gave its KV cells back because the pool ran out (it resumed later). */
   preemptionsTotal: number;
+  /** Speculative decoding: tokens drafted and verified, and how many of them the model's own picks confirmed. */
+  draftedTokensTotal: number;
+  acceptedDraftTokensTotal: number;
   /** A new request would be refused now (ERR_BUSY): every slot is taken and the wait queue is full. */
   queueFull: boolean;
 }
@@ -41,6 +45,12 @@ export interface EngineOptions {
    * (default 256). With nothing generating, a step takes as many prompt tokens as the batch holds.
    */
   prefillChunk?: number;
+  /**
+   * Speculative decoding: up to `maxTokens` guessed tokens per generating sequence and step, verified in the same
+   * decode. Only greedy requests without penalties or a grammar draft (their output is then provably unchanged).
+   * Default: none.
+   */
+  draft?: { drafter: Drafter; maxTokens: number };
 }
 
 const DEFAULT_PREFILL_CHUNK = 256;
@@ -48,8 +58,11 @@ const DEFAULT_PREFILL_CHUNK = 256;
 /** One request's share of a batch. */
 interface BatchEntry {
   state: RequestState;
+  /** The tokens to decode: pending ones, then `drafts`. */
   tokens: number[];
-  /** Index in `sampleIndices` when this entry ends with a sample, else -1. */
+  /** Guessed tokens at the end of `tokens` (speculative decoding); each is verified by a sample before it. */
+  drafts: number[];
+  /** Index in `sampleIndices` of this entry's first sample (then one per draft), else -1. */
   sampleSlot: number;
 }
 
@@ -61,8 +74,10 @@ export class Engine {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private disposed = false;
-  private totals = { prompt: 0, completion: 0, cached: 0, preemptions: 0 };
+  private totals = { prompt: 0, completion: 0, cached: 0, preemptions: 0, drafted: 0, acceptedDrafts: 0 };
   private arrivals = 0;
+  /** Drafts are decoded (speculative decoding configured, and the cache can cut sequences to drop wrong ones). */
+  private drafting = true;
 
   constructor(
     private readonly context: NativeContext,
@@ -136,6 +151,8 @@ export class Engine {
       completionTokensTotal: this.totals.completion,
       cachedPromptTokensTotal: this.totals.cached,
       preemptionsTotal: this.totals.preemptions,
+      draftedTokensTotal: this.totals.drafted,
+      acceptedDraftTokensTotal: this.totals.acceptedDrafts,
       queueFull: this.queueFull(),
     };
   }
@@ -285,8 +302,11 @@ export class Engine {
         sequenceIds.push(slot.id);
       });
       if (entry.sampleSlot >= 0) {
-        sampleIndices.push(tokens.length - 1);
-        samplers.push(entry.state.sampler(this.context));
+        // A sample after the last pending token, then one after each draft (the same greedy sampler).
+        for (let k = entry.drafts.length; k >= 0; k--) {
+          sampleIndices.push(tokens.length - 1 - k);
+          samplers.push(entry.state.sampler(this.context));
+        }
       }
     }
     let sampled: Int32Array;
@@ -307,14 +327,67 @@ export class Engine {
       return;
     }
     for (const entry of entries) {
+      if (entry.drafts.length > 0) {
+        this.verify(entry, sampled.subarray(entry.sampleSlot, entry.sampleSlot + entry.drafts.length + 1));
+        continue;
+      }
       const state = entry.state;
       state.slot!.cached.push(...entry.tokens);
       if (entry.sampleSlot < 0 || state.finished) continue;
-      const token = sampled[entry.sampleSlot]!;
-      state.completionTokens++;
-      state.generating = true;
-      state.pending = [token];
-      this.follow(state, () => state.request.policy.next(token));
+      this.accept(state, sampled[entry.sampleSlot]!);
+    }
+  }
+
+  /** Hands a sampled token to its request's policy; it is decoded next (after anything still pending). */
+  private accept(state: RequestState, token: number): void {
+    state.completionTokens++;
+    state.generating = true;
+    state.pending.push(token);
+    this.follow(state, () => state.request.policy.next(token));
+  }
+
+  /**
+   * Speculative decoding's check: `sampled[i]` is the model's pick after the entry's i-th token from the end of
+   * its pending ones; a draft stands while the pick before it equals it. The cache keeps the pending tokens and
+   * the drafts that stood (the rest is removed), and the policy gets the picks one by one, as without drafts.
+   */
+  private verify(entry: BatchEntry, sampled: Int32Array): void {
+    const { state, drafts } = entry;
+    const slot = state.slot!;
+    const base = slot.cached.length;
+    const pendingCount = entry.tokens.length - drafts.length;
+    let accepted = 0;
+    while (accepted < drafts.length && sampled[accepted] === drafts[accepted]) accepted++;
+    this.totals.drafted += drafts.length;
+    this.totals.acceptedDrafts += accepted;
+    slot.cached.push(...entry.tokens.slice(0, pendingCount + accepted));
+    // Keeps the sequence's first `keep` tokens. Where the cache cannot cut a sequence, it is cleared and its
+    // tokens queued to decode again (`redecode` of them lead the pending list), and drafting stops for good.
+    let redecode = -1;
+    const cut = (keep: number): void => {
+      if (redecode >= 0) {
+        state.pending.splice(keep, redecode - keep);
+        redecode = keep;
+      } else if (!this.slots.trim(slot, keep)) {
+        this.drafting = false;
+        state.pending = [...slot.cached.slice(0, keep), ...state.pending];
+        redecode = keep;
+        this.slots.clear(slot);
+      }
+    };
+    if (accepted < drafts.length) cut(base + pendingCount + accepted);
+    if (state.finished) return;
+    for (let i = 0; i <= accepted; i++) {
+      const queued = state.pending.length;
+      this.accept(state, sampled[i]!);
+      if (i === accepted || state.finished || !this.active.includes(state)) return;
+      // The policy stopped taking picks as they come (forced tokens, a grammar): the sequence keeps what came
+      // before this pick, which is decoded again with whatever the policy queued after it.
+      if (state.pending.length !== queued + 1 || !state.mayDraft) {
+        cut(base + pendingCount + i);
+        return;
+      }
+      state.pending.pop(); // this pick is the draft after it: already decoded (or queued again above)
     }
   }
 
@@ -336,6 +409,7 @@ export class Engine {
       budget -= count;
       cells -= count;
       let sampleSlot = -1;
+      let drafts: number[] = [];
       if (state.pending.length === 0) {
         try {
           state.sampler(this.context);
@@ -344,8 +418,13 @@ export class Engine {
           this.leave(state, undefined, error);
           return;
         }
+        drafts = this.draftFor(state, tokens, Math.min(budget, cells));
+        tokens.push(...drafts);
+        budget -= drafts.length;
+        cells -= drafts.length;
+        sampleCount += drafts.length;
       }
-      entries.push({ state, tokens, sampleSlot });
+      entries.push({ state, tokens, drafts, sampleSlot });
     };
     const generating = this.active.filter((state) => state.generating);
     for (const state of generating) take(state, budget);
@@ -358,6 +437,18 @@ export class Engine {
       prefillBudget -= before - budget;
     }
     return entries;
+  }
+
+  /**
+   * Guessed continuations of a generating request that ends this batch with `tokens` (speculative decoding), within
+   * `room` more rows and cells and the completion tokens it has left; none where drafting could change its output.
+   */
+  private draftFor(state: RequestState, tokens: readonly number[], room: number): number[] {
+    const draft = this.options.draft;
+    if (draft === undefined || !this.drafting || !state.generating || !state.mayDraft) return [];
+    const limit = Math.min(draft.maxTokens, room, state.maxTokens - state.completionTokens - 1);
+    if (limit <= 0) return [];
+    return draft.drafter.draft([...state.slot!.cached, ...tokens], limit);
   }
 
   /** Runs a policy callback and applies its directive; a throwing policy fails its request only. */

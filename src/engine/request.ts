@@ -95,6 +95,15 @@ export class RequestState {
     return (this.slot?.cached.length ?? 0) + this.pending.length;
   }
 
+  /**
+   * Guessed tokens cannot change what this request samples next: greedy picks without penalties (whose history a
+   * rejected guess would touch) and without a grammar.
+   */
+  get mayDraft(): boolean {
+    const { temperature, frequencyPenalty, presencePenalty } = this.request.sampling;
+    return temperature === 0 && frequencyPenalty === 0 && presencePenalty === 0 && this.constraint === null;
+  }
+
   get cancelled(): boolean {
     return this.request.signal?.aborted === true;
   }

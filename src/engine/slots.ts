@@ -93,6 +93,16 @@ export class SlotTable {
     slot.lastUsed = ++this.clock;
   }
 
+  /**
+   * Removes every position from `keep` on from a busy slot's cache (also ones decoded but not yet in `cached`,
+   * such as rejected draft tokens); false (nothing changed) where the cache cannot cut there.
+   */
+  trim(slot: Slot, keep: number): boolean {
+    if (!this.context.kvRemove(slot.id, keep, -1)) return false;
+    if (keep < slot.cached.length) slot.cached.length = keep;
+    return true;
+  }
+
   /** Forgets everything a slot holds (after a failed decode, the cache content is unknown). */
   clear(slot: Slot): void {
     this.context.kvRemove(slot.id, 0, -1);

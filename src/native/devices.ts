@@ -12,6 +12,19 @@ export interface DeviceSelection {
   devices: string[];
   /** "CPU", "CUDA", "Vulkan" or "Metal". */
   backend: string;
+  /** "off" where a device cannot run ggml's flash-attention kernels (see {@link flashAttentionFor}). */
+  flashAttention: "auto" | "off";
+}
+
+/** Vulkan drivers that run on the CPU: Mesa's lavapipe (llvmpipe) and SwiftShader. */
+const SOFTWARE_VULKAN = /llvmpipe|lavapipe|swiftshader/i;
+
+/**
+ * Flash attention for a set of devices: "auto" (llama.cpp decides), except on software Vulkan drivers, where Mesa
+ * 22.3's lavapipe crashes (SIGSEGV in its shader threads) running ggml's single-token flash-attention shader.
+ */
+export function flashAttentionFor(devices: readonly NativeDevice[]): "auto" | "off" {
+  return devices.some((d) => d.backend === "Vulkan" && SOFTWARE_VULKAN.test(d.description)) ? "off" : "auto";
 }
 
 /** Preference order for "auto". */
@@ -20,13 +33,16 @@ const AUTO_ORDER = ["CUDA", "Metal", "Vulkan"];
 export function selectDevices(addon: NativeAddon, gpu: GpuChoice): DeviceSelection {
   addon.loadBackends();
   const gpus = addon.listDevices().filter((d: NativeDevice) => d.type === "gpu" || d.type === "igpu");
-  if (gpu === false) return { devices: [], backend: "CPU" };
+  const cpuOnly: DeviceSelection = { devices: [], backend: "CPU", flashAttention: "auto" };
+  const select = (matching: NativeDevice[], backend: string): DeviceSelection =>
+    ({ devices: matching.map((d) => d.name), backend, flashAttention: flashAttentionFor(matching) });
+  if (gpu === false) return cpuOnly;
   if (gpu === "auto") {
     for (const backend of AUTO_ORDER) {
       const matching = gpus.filter((d) => d.backend === backend);
-      if (matching.length > 0) return { devices: matching.map((d) => d.name), backend };
+      if (matching.length > 0) return select(matching, backend);
     }
-    return { devices: [], backend: "CPU" };
+    return cpuOnly;
   }
   const wanted = GPU_BACKENDS[gpu];
   if (wanted === undefined) {
@@ -40,5 +56,5 @@ export function selectDevices(addon: NativeAddon, gpu: GpuChoice): DeviceSelecti
       `gpu: "${gpu}" was requested but no ${wanted} device is available (backends loaded: ${present}). ` +
         `This build ships the ${wanted} backend only in its GPU variant; use gpu: "auto" or false to run on CPU.`);
   }
-  return { devices: matching.map((d) => d.name), backend: wanted };
+  return select(matching, wanted);
 }

@@ -18,6 +18,8 @@ export interface NativeDevice {
   type: "cpu" | "gpu" | "igpu" | "accel";
   memoryFreeBytes: number;
   memoryTotalBytes: number;
+  /** Weight layouts for the device's faster kernels that llama.cpp may use (CPU: "CPU_REPACK", "AMX", ...). */
+  extraBufferTypes: string[];
 }
 
 export interface NativeVersions {
@@ -34,6 +36,8 @@ export interface NativeModelOptions {
   devices: string[];
   /** Layers to offload to the GPU devices (-1 = all). Ignored when `devices` is empty. */
   gpuLayers: number;
+  /** Keep the MoE expert tensors of layers 0..cpuMoeLayers-1 in host memory, computed by the CPU (0 = none). */
+  cpuMoeLayers: number;
   useMmap: boolean;
   useMlock: boolean;
 }
@@ -126,7 +130,8 @@ export interface NativeSampler {
 /**
  * One decode step for many sequences. Token i is at `positions[i]` of sequence `sequenceIds[i]`.
  * `sampleIndices` lists the batch indices whose logits are sampled (usually each sequence's last token),
- * with `samplers[k]` used for `sampleIndices[k]`. Sampled tokens are accepted into their sampler.
+ * with `samplers[k]` used for `sampleIndices[k]`. Sampled tokens are accepted into their sampler; a sampler
+ * listed several times (drafts of one sequence) samples in `sampleIndices` order, each pick accepted before the next.
  */
 export interface NativeBatch {
   tokens: Int32Array;
@@ -154,6 +159,19 @@ export interface NativeMemoryUsage {
   /** Cells in use in the KV cache (all sequences). */
   kvCellsUsed: number;
   contextSize: number;
+}
+
+/** Bytes of one buffer type, split by what holds them (llama.cpp's memory breakdown). */
+export interface NativeMemoryPlacement {
+  /** ggml buffer type, e.g. "CPU", "CPU_REPACK", "Vulkan0", "Vulkan_Host", "RPC0[host:port]". */
+  bufferType: string;
+  /** The device that owns the buffer type. */
+  device: string;
+  /** True when the memory is host memory (mapped file, pinned host buffers). */
+  host: boolean;
+  modelBytes: number;
+  contextBytes: number;
+  computeBytes: number;
 }
 
 /** Totals over a context's settled decode() calls: where the time of a step went (for benchmarks and metrics). */
@@ -188,6 +206,8 @@ export interface NativeContext {
   /** Smallest and largest position held for a sequence ([-1, -1] when empty). */
   kvRange(sequence: number): [min: number, max: number];
   memoryUsage(): NativeMemoryUsage;
+  /** Where the weights, the KV cache and the compute buffers live, per buffer type. */
+  memoryBreakdown(): NativeMemoryPlacement[];
   /** Cumulative timings of decode(); the rest of a step's wall time is the bridge (N-API, thread hand-offs, JS). */
   timings(): NativeDecodeTimings;
   dispose(): void;
@@ -201,6 +221,13 @@ export interface NativeAddon {
   /** Route llama.cpp/ggml logs: level threshold (0=debug,1=info,2=warn,3=error,4=none). */
   setLogLevel(level: number): void;
   loadModel(path: string, options: NativeModelOptions, onProgress?: (fraction: number) => void): NativeLoadTask;
+  /**
+   * Attaches the devices of a ggml RPC server ("host:port") and returns their names ("RPC0", ...). Check that the
+   * server answers first: ggml's RPC client aborts the process when it cannot connect.
+   */
+  addRpcServer(endpoint: string): string[];
+  /** Serves local devices to remote `addRpcServer` callers on a native thread, for the rest of the process. */
+  startRpcServer(options: { endpoint: string; threads: number; devices: string[]; cacheDir: string }): void;
   /** Native errors become instances of `errorClass`, built as `new errorClass(code, message)` (once per env). */
   setErrorClass(errorClass: new (code: string, message: string) => Error): void;
 }

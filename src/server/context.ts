@@ -1,11 +1,12 @@
 /** What route handlers of one server instance share. */
+import type { FastifyRequest } from "fastify";
 import type { ReasoningField } from "./chat-completions/response.js";
 import type { InFlightRequests } from "./in-flight.js";
-import type { GenerationDefaults } from "../chat/types.js";
+import type { GenerationDefaults, Usage } from "../chat/types.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { ModelRouter } from "./model-router.js";
-import type { ResponseStore, StoredConversation } from "./responses/store.js";
+import type { ResponseStorage, StoredConversation } from "./responses/store.js";
 
 export interface ServerContext {
   registry: ModelRegistry;
@@ -16,6 +17,9 @@ export interface ServerContext {
   /** The server's defaults, passed to the library as `options.defaults` (it applies them where a request sets nothing). */
   defaults: GenerationDefaults;
   reasoningFields: readonly ReasoningField[];
-  responseStore: ResponseStore<StoredConversation>;
+  /** In memory, or in Redis shared with other replicas: every call may wait (and fail with 503). */
+  responseStore: ResponseStorage<StoredConversation>;
+  /** Counts a finished generation's tokens against the request's key (token quota, per-key metrics). */
+  chargeUsage(request: FastifyRequest, usage: Usage): void;
   version: string;
 }

@@ -19,6 +19,7 @@ export const SERVER_ERRORS = {
   invalid_schema: { status: 400, type: "invalid_request_error", doc: "A JSON schema (response format or tool) cannot be used." },
   invalid_grammar: { status: 400, type: "invalid_request_error", doc: "The `grammar` extension field is not valid GBNF." },
   invalid_api_key: { status: 401, type: "authentication_error", doc: "No bearer key, or a key the server does not know." },
+  permission_denied: { status: 403, type: "invalid_request_error", doc: "The API key may not use this model or route (key file `models` / `routes`); the message names which." },
   model_not_found: { status: 404, type: "invalid_request_error", doc: "The `model` field names no model this server serves." },
   previous_response_not_found: { status: 404, type: "invalid_request_error", doc: "`previous_response_id` is unknown or expired." },
   not_found: { status: 404, type: "invalid_request_error", doc: "No route for this path." },
@@ -29,10 +30,14 @@ export const SERVER_ERRORS = {
   unsupported_media_type: { status: 415, type: "invalid_request_error", doc: "The body is not application/json." },
   request_header_fields_too_large: { status: 431, type: "invalid_request_error", doc: "The request headers are larger than the server accepts." },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error", doc: "Too many requests for this key (or address); see Retry-After." },
+  token_quota_exceeded: { status: 429, type: "rate_limit_error", doc: "This key (or address) spent its tokens per minute (prompt + completion); see Retry-After." },
+  concurrent_requests_exceeded: { status: 429, type: "rate_limit_error", doc: "This key (or address) already runs its most generation requests at once; see Retry-After." },
   server_busy: { status: 503, type: "server_error", doc: "Every sequence slot is taken and the model's wait queue is full; see Retry-After." },
   model_loading: { status: 503, type: "server_error", doc: "The model is still loading; retry shortly." },
   model_unavailable: { status: 503, type: "server_error", doc: "The model failed to load; the message says why." },
   shutting_down: { status: 503, type: "server_error", doc: "The server is draining in-flight work before it exits." },
+  state_store_unavailable: { status: 503, type: "server_error", doc: "The shared state store (Redis, `--redis`) cannot be reached; the server reconnects by itself. See Retry-After." },
+  generation_timeout: { status: 504, type: "server_error", doc: "The request ran longer than the server's request timeout (`--request-timeout`) and was cancelled." },
   internal_error: { status: 500, type: "server_error", doc: "A bug or an engine failure; the server log has details." },
 } as const satisfies Record<string, { status: number; type: string; doc: string }>;
 

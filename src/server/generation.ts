@@ -5,7 +5,7 @@
  * share cancellation and metrics.
  */
 import type { FastifyReply } from "fastify";
-import type { ChatMessage, ChatResult, GenerationDefaults, GenerationOptions, StreamEvent } from "../chat/types.js";
+import type { ChatMessage, ChatResult, GenerationDefaults, GenerationOptions, StreamEvent, Usage } from "../chat/types.js";
 import { GptOssError } from "../errors.js";
 import { ApiError, type ServerErrorCode, toApiError } from "./errors.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -24,6 +24,8 @@ export interface ServedGeneration {
   signal: AbortSignal;
   /** performance.now() when the request arrived (TTFT is measured from here). */
   startedAt: number;
+  /** Gets the usage of the finished generation (token quotas). */
+  onUsage?: (usage: Usage) => void;
 }
 
 /** Yields the library's events; breaking out early cancels the generation. */
@@ -43,6 +45,7 @@ export async function* generate(request: ServedGeneration): AsyncGenerator<Strea
       }
       if (event.type === "done") {
         request.metrics.observeGeneration(entry.id, event.result.usage, (performance.now() - generationStartedAt) / 1000);
+        request.onUsage?.(event.result.usage);
         finished = true;
       }
       yield event;
@@ -71,7 +74,8 @@ export async function generateResult(request: ServedGeneration): Promise<ChatRes
 
 /** What a streaming route does with the SSE stream once it is open. */
 export interface StreamHandlers {
-  event(event: StreamEvent): void;
+  /** Handles one event; a returned promise is awaited before the next (a failure ends the stream with an error). */
+  event(event: StreamEvent): void | Promise<void>;
   /** A failure after the headers went out, to report in-band (not called when the client left). */
   error(error: ApiError): void;
 }
@@ -96,7 +100,7 @@ export async function streamGeneration(
   let handlers: StreamHandlers | undefined;
   try {
     handlers = open(sse);
-    for (; !next.done; next = await events.next()) handlers.event(next.value);
+    for (; !next.done; next = await events.next()) await handlers.event(next.value);
   } catch (error) {
     // Reported in-band unless the client is gone (a server-side cancellation still has a listener).
     if (!request.signal.aborted || serverCancellation(request.signal)) {

@@ -1,6 +1,7 @@
 /**
  * The requests being served, each with an AbortController: the signal aborts when the client disconnects before
- * its response finished, or when shutdown cancels what is left; shutdown waits on them.
+ * its response finished, when the request runs past the request timeout, or when shutdown cancels what is left;
+ * shutdown waits on them.
  */
 import type { FastifyReply } from "fastify";
 import { GptOssError } from "../errors.js";
@@ -10,6 +11,12 @@ import { ApiError } from "./errors.js";
 export class InFlightRequests {
   private readonly controllers = new Set<AbortController>();
   private idleWaiters: Array<() => void> = [];
+  private readonly timeoutMs: number;
+
+  /** `timeoutMs`: a tracked request still running after it is cancelled with 504 `generation_timeout` (0: never). */
+  constructor({ timeoutMs = 0 }: { timeoutMs?: number } = {}) {
+    this.timeoutMs = timeoutMs;
+  }
 
   get size(): number {
     return this.controllers.size;
@@ -17,12 +24,15 @@ export class InFlightRequests {
 
   /**
    * Tracks a request until its response closes. The signal aborts when the client disconnects before the
-   * response finished, or when `abortAll` is called.
+   * response finished, when the request times out, or when `abortAll` is called.
    */
   track(reply: FastifyReply): AbortSignal {
     const controller = new AbortController();
     this.controllers.add(controller);
+    const timer = this.timeoutMs > 0 ? setTimeout(() => controller.abort(timedOut(this.timeoutMs)), this.timeoutMs) : undefined;
+    timer?.unref();
     reply.raw.once("close", () => {
+      clearTimeout(timer);
       if (!reply.raw.writableFinished) controller.abort(new GptOssError("ERR_ABORTED", "The client closed the connection."));
       this.controllers.delete(controller);
       if (this.controllers.size === 0) {
@@ -49,4 +59,9 @@ export class InFlightRequests {
       });
     });
   }
+}
+
+function timedOut(timeoutMs: number): ApiError {
+  const limit = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
+  return new ApiError("generation_timeout", `The request ran longer than the server's limit of ${limit} and was cancelled.`);
 }

@@ -27,6 +27,7 @@ export class ServerMetrics {
   private readonly cachedPromptTokens: Counter<"model">;
   private readonly tokensPerSecond: Gauge<"model">;
   private readonly routed: Counter<"model" | "reason">;
+  private readonly keyTokens: Counter<"key">;
   private generationLatencyMsSum = 0;
   private generationCount = 0;
 
@@ -41,6 +42,7 @@ export class ServerMetrics {
     this.reasoningTokens = new Counter({ name: "gpt_oss_reasoning_tokens_total", help: "Chain-of-thought tokens generated.", labelNames: ["model"], registers });
     this.cachedPromptTokens = new Counter({ name: "gpt_oss_cached_prompt_tokens_total", help: "Prompt tokens served from the KV cache.", labelNames: ["model"], registers });
     this.routed = new Counter({ name: "gpt_oss_routed_requests_total", help: 'Requests for model "auto", by the model the routing policy picked and why.', labelNames: ["model", "reason"], registers });
+    this.keyTokens = new Counter({ name: "gpt_oss_key_tokens_total", help: "Prompt + completion tokens of finished generations, by API key name (never the key).", labelNames: ["key"], registers });
     this.tokensPerSecond = new Gauge({ name: "gpt_oss_tokens_per_second", help: "Speed of the last finished request: completion tokens / seconds from slot to last token (prefill included).", labelNames: ["model"], registers });
 
     const self = this;
@@ -110,6 +112,11 @@ export class ServerMetrics {
   /** One `model: "auto"` request routed to `model` for `reason`. */
   observeRoute(model: string, reason: string): void {
     this.routed.inc({ model, reason });
+  }
+
+  /** Tokens one finished generation spent for the API key named `keyName` (a name, never a secret). */
+  observeKeyTokens(keyName: string, tokens: number): void {
+    this.keyTokens.inc({ key: keyName }, tokens);
   }
 
   observeFirstToken(model: string, seconds: number): void {

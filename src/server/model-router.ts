@@ -11,6 +11,8 @@
  * and to the smallest otherwise. With one model ready, that one answers.
  */
 import type { ChatMessage, ReasoningEffort } from "../chat/types.js";
+import { ApiError } from "./errors.js";
+import { mayUseModel, routesAmongAll, type KeyGrant } from "./key-grants.js";
 import type { ModelRegistry, ReadyModel } from "./model-registry.js";
 
 /** The `model` value that asks the server to choose. */
@@ -77,12 +79,22 @@ export class ModelRouter {
 
   /**
    * The model for a request's `model` field: "auto" (unless a served model has that id) goes through the policy,
-   * anything else is looked up.
+   * anything else is looked up. With a key `grant` limited to some models: a model it may not use is a 403, an
+   * omitted `model` is the first served model it may use, and "auto" picks among the served models it may use (all
+   * of them when it names none).
    */
-  resolve(requested: string | undefined, request: () => RouteRequest): ReadyModel {
-    if (requested !== AUTO_MODEL_ID || this.registry.list().some((e) => e.id === AUTO_MODEL_ID)) return this.registry.resolve(requested);
-    const ready = this.registry.list().filter((e): e is ReadyModel => e.state === "ready" && e.model !== undefined);
-    if (ready.length === 0) return this.registry.resolve(undefined); // answers loading / unavailable
+  resolve(requested: string | undefined, request: () => RouteRequest, grant: KeyGrant | null = null): ReadyModel {
+    const entries = this.registry.list();
+    const served = entries.map((e) => e.id);
+    const wanted = requested ?? (grant?.models && (served.find((id) => mayUseModel(grant, id)) ?? AUTO_MODEL_ID));
+    if (wanted !== undefined && !mayUseModel(grant, wanted)) {
+      const allowed = [...grant!.models!].map((id) => `'${id}'`).join(", ") || "none";
+      throw new ApiError("permission_denied", `The API key '${grant!.name}' may not use ${requested === undefined ? "any model this server serves" : `the model '${wanted}'`}; it may use: ${allowed}.`, "model");
+    }
+    if (wanted !== AUTO_MODEL_ID || served.includes(AUTO_MODEL_ID)) return this.registry.resolve(wanted);
+    const among = routesAmongAll(grant, served) ? entries : entries.filter((e) => mayUseModel(grant, e.id));
+    const ready = among.filter((e): e is ReadyModel => e.state === "ready" && e.model !== undefined);
+    if (ready.length === 0) return this.registry.resolve(among[0]?.id); // answers loading / unavailable
     const choice = this.policy(request(), ready);
     const entry = this.registry.resolve(choice.id);
     this.onRoute(choice);

@@ -1,7 +1,8 @@
 /**
  * Per-client token buckets: each client (API key, or address without keys) may make `requestsPerSecond`
  * requests per second on average, with bursts of up to `burst`. A refused request learns how long until a
- * token is free (HTTP Retry-After).
+ * token is free (HTTP Retry-After). `TokenBucketLimiter` keeps the buckets in this process; the Redis one
+ * (redis/rate-limit.ts) shares them between replicas with the same rules (`defaultBurst`, `retryAfterSeconds`).
  */
 
 export interface RateLimitOptions {
@@ -15,6 +16,24 @@ export interface RateLimitOptions {
 }
 
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** What the server asks of a rate limiter, in process or shared (the check may wait for a store). */
+export interface RateLimiter {
+  readonly requestsPerSecond: number;
+  readonly burst: number;
+  /** Takes one token for `client` if there is one. */
+  take(client: string): RateLimitDecision | Promise<RateLimitDecision>;
+}
+
+/** The bucket size when none is given: one second's worth of requests, at least 1. */
+export function defaultBurst(requestsPerSecond: number): number {
+  return Math.max(1, Math.ceil(requestsPerSecond));
+}
+
+/** Whole seconds (at least 1) until a bucket holding `tokens` (< 1) has a whole token again: the Retry-After. */
+export function retryAfterSeconds(tokens: number, requestsPerSecond: number): number {
+  return Math.max(1, Math.ceil((1 - tokens) / requestsPerSecond));
+}
 
 interface Bucket {
   tokens: number;
@@ -31,7 +50,8 @@ export function parseRateLimit(text: string): { requestsPerSecond: number; burst
   return { requestsPerSecond, ...(burst !== undefined && { burst }) };
 }
 
-export class TokenBucketLimiter {
+/** Token buckets in this process's memory (the default: each replica counts on its own). */
+export class TokenBucketLimiter implements RateLimiter {
   readonly requestsPerSecond: number;
   readonly burst: number;
   private readonly now: () => number;
@@ -41,7 +61,7 @@ export class TokenBucketLimiter {
   constructor(options: RateLimitOptions) {
     if (!(options.requestsPerSecond > 0)) throw new RangeError(`requestsPerSecond must be > 0, got ${options.requestsPerSecond}`);
     this.requestsPerSecond = options.requestsPerSecond;
-    this.burst = options.burst ?? Math.max(1, Math.ceil(options.requestsPerSecond));
+    this.burst = options.burst ?? defaultBurst(options.requestsPerSecond);
     this.now = options.now ?? Date.now;
     this.maxClients = options.maxClients ?? 10_000;
   }
@@ -54,8 +74,7 @@ export class TokenBucketLimiter {
       bucket.tokens -= 1;
       return { allowed: true };
     }
-    const secondsToToken = (1 - bucket.tokens) / this.requestsPerSecond;
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(secondsToToken)) };
+    return { allowed: false, retryAfterSeconds: retryAfterSeconds(bucket.tokens, this.requestsPerSecond) };
   }
 
   private refill(client: string, now: number): Bucket {

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ServerContext } from "./context.js";
 import { ApiError } from "./errors.js";
+import { mayUseModel } from "./key-grants.js";
 import type { ModelEntry } from "./model-registry.js";
 
 /** Organisation shown as `owned_by` (the weights are OpenAI's; this server is what serves them). */
@@ -37,9 +38,14 @@ function healthStatus(entries: ModelEntry[]): HealthStatus {
 }
 
 export function registerStatusRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get("/v1/models", async () => ({ object: "list", data: ctx.registry.list().map(modelObject) }));
+  // A key limited to some models sees only those.
+  app.get("/v1/models", async (request) => ({ object: "list", data: ctx.registry.list().filter((e) => mayUseModel(request.apiKeyGrant, e.id)).map(modelObject) }));
 
   app.get<{ Params: { id: string } }>("/v1/models/:id", async (request) => {
+    const grant = request.apiKeyGrant;
+    if (!mayUseModel(grant, request.params.id)) {
+      throw new ApiError("permission_denied", `The API key '${grant!.name}' may not use the model '${request.params.id}'.`, "model");
+    }
     const entry = ctx.registry.list().find((e) => e.id === request.params.id);
     if (!entry) throw new ApiError("model_not_found", `The model '${request.params.id}' does not exist.`, "model");
     return modelObject(entry);

@@ -68,6 +68,8 @@ export function fakeModelInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     vocabSize: 201088,
     backend: "cpu",
     devices: ["CPU"],
+    placement: { gpuLayers: 0, cpuMoeLayers: 0, reason: "CPU only" },
+    memory: [],
     parallel: 2,
     ...overrides,
   };
@@ -199,6 +201,8 @@ export class FakeModel implements Model {
       promptTokensTotal: 0,
       completionTokensTotal: 0,
       preemptionsTotal: 0,
+      draftedTokensTotal: 0,
+      acceptedDraftTokensTotal: 0,
       queueFull: false,
       cachedPromptTokensTotal: 0,
     };

@@ -19,7 +19,7 @@ export function contextOptions(overrides: Partial<NativeContextOptions> = {}): N
 }
 
 export async function loadTiny(path: string): Promise<NativeModel> {
-  return addon.loadModel(path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+  return addon.loadModel(path, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise;
 }
 
 /** Greedy-decodes `count` tokens after `prompt` on one sequence, one decode() per token. */

@@ -8,7 +8,7 @@
  * A reply starts at a sequence's first sample after `kvRemove` (the engine trims a slot's cache whenever it admits
  * a request); the script gets the tokens sampled or forced since then.
  */
-import type { NativeBatch, NativeContext, NativeDecodeResult, NativeDecodeTimings, NativeMemoryUsage, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
+import type { NativeBatch, NativeContext, NativeDecodeResult, NativeDecodeTimings, NativeMemoryPlacement, NativeMemoryUsage, NativeSampler, NativeSamplerOptions } from "../../src/native/types.js";
 
 /** What a script sees when asked for the next token of a sequence. */
 export interface ScriptView {
@@ -124,14 +124,16 @@ export class ScriptedContext implements NativeContext {
       const cells = this.cells[sequence]!;
       if (!this.replyStarted[sequence]) {
         this.replyStarted[sequence] = true;
-        this.promptLength[sequence] = cells.length;
+        this.promptLength[sequence] = batch.positions[index]! + 1;
       }
       const sampler = samplers[k]!;
       if (sampler.disposed) throw new Error("sampling with a disposed sampler");
+      // The model sees the sequence up to the sampled position (later tokens of the batch are drafts after it).
+      const seen = cells.slice(0, batch.positions[index]! + 1);
       const token = this.options.script({
         sequence,
-        prompt: cells.slice(0, this.promptLength[sequence]),
-        reply: cells.slice(this.promptLength[sequence]),
+        prompt: seen.slice(0, this.promptLength[sequence]),
+        reply: seen.slice(this.promptLength[sequence]),
         sampler,
       });
       sampler.accept(token);
@@ -182,6 +184,11 @@ export class ScriptedContext implements NativeContext {
 
   memoryUsage(): NativeMemoryUsage {
     return { kvCacheBytes: 0, kvCellsUsed: this.cells.reduce((sum, c) => sum + c.length, 0), contextSize: this.contextSize };
+  }
+
+  /** A scripted context holds no buffers. */
+  memoryBreakdown(): NativeMemoryPlacement[] {
+    return [];
   }
 
   /** A scripted step costs no compute: only the count is real. */
@@ -248,6 +255,7 @@ export async function createScriptedModel(
       path: "/scripted.gguf", architecture: "gpt-oss", contextSize: context.contextSize, trainContextSize: 131072,
       parameterCount: 0, activeParameterCount: 0, sizeBytes: 0, layerCount: 0, expertCount: 0, expertUsedCount: 0,
       vocabSize: tokenizer.vocabSize, backend: "CPU", devices: [], parallel: context.sequences,
+      placement: { gpuLayers: 0, cpuMoeLayers: 0, reason: "CPU only" }, memory: [],
     },
     disposeNative: () => context.dispose(),
   });

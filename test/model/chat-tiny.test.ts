@@ -158,6 +158,20 @@ describe("loading", () => {
     if (addon.listDevices().some((d) => d.backend === "Vulkan")) return; // this machine has one: nothing to check
     await expect(loadModel(await tinyModelPath(), { gpu: "vulkan" })).rejects.toMatchObject({ code: "ERR_BACKEND_UNAVAILABLE" });
   });
+
+  it("an onProgress that throws stops the load and loadModel rejects with its error (the process lives on)", async () => {
+    const thrown = new Error("progress handler failed");
+    const phases: string[] = [];
+    await expect(loadModel(await tinyModelPath(), {
+      gpu: false, contextSize: 512, parallel: 1, threads: 2,
+      onProgress: ({ phase, fraction }) => {
+        phases.push(phase);
+        if (phase === "load" && fraction > 0) throw thrown;
+      },
+    })).rejects.toBe(thrown);
+    expect(phases).not.toContain("context");
+    expect(model.info.contextSize).toBe(4096); // the suite's model is untouched
+  });
 });
 
 describe("grammars on the native sampler", () => {

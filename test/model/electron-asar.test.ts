@@ -69,7 +69,7 @@ describe("inside an Electron archive", () => {
       const { parentPort, workerData } = require("node:worker_threads");
       const addon = require(workerData.addonPath);
       (async () => {
-        const model = await addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+        const model = await addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise;
         const context = await model.createContext({ contextSize: 256, batchSize: 64, ubatchSize: 64, sequences: 1, threads: 1, threadsBatch: 1,
           flashAttention: "auto", cacheTypeK: "f16", cacheTypeV: "f16", swaFull: true, kvUnified: false });
         const sampler = context.createSampler({ temperature: 0, topP: 1, topK: 0, minP: 0, seed: 1, repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 64, logitBias: [] });

@@ -17,6 +17,19 @@ afterAll(() => closeTinyNative({ model, scratch }));
 
 const prompts = SAMPLE_PROMPTS;
 
+describe("CPU code", () => {
+  it("runs the best CPU variant the build carries for this CPU, and lists the CPU's weight layouts", async () => {
+    const { loadedCpuVariant } = await import("../../src/native/cpu-variant.js");
+    const { cpuFlags, ggmlX86Variants, sourceBuildVariants } = await import("../../scripts/cpu-features.mjs");
+    const cpu = addon.listDevices().find((d) => d.type === "cpu")!;
+    const expected = process.platform === "linux" && process.arch === "x64" ? sourceBuildVariants(cpuFlags(), ggmlX86Variants()) : undefined;
+    if (expected === undefined || process.env.GPT_OSS_NODE_ADDON) return; // another build or platform: nothing to compare with
+    expect(loadedCpuVariant()).toBe(`libggml-cpu-${expected.at(-1)}.so`);
+    // x86-64 CPUs with AVX2 get MXFP4/Q8_0 repacking (llama.cpp's CPU_REPACK) for the expert matrices.
+    if (cpuFlags()!.has("avx2")) expect(cpu.extraBufferTypes).toContain("CPU_REPACK");
+  });
+});
+
 describe("model", () => {
   it("reports gpt-oss metadata and geometry", () => {
     expect(model.info.architecture).toBe("gpt-oss");
@@ -202,7 +215,7 @@ describe("decode", () => {
     expect(() => context.createSampler({ ...GREEDY, grammar: "root ::= (" })).toThrow(expect.objectContaining({ code: "ERR_GRAMMAR_INVALID" }));
     // Native errors are the library's own class (handed to the addon at load), thrown or rejected alike.
     expect(() => context.createSampler({ ...GREEDY, grammar: "root ::= (" })).toThrow(GptOssError);
-    expect(() => addon.loadModel(join(scratch, "absent.gguf"), { devices: [], gpuLayers: 0, useMmap: true, useMlock: false })).toThrow(GptOssError);
+    expect(() => addon.loadModel(join(scratch, "absent.gguf"), { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false })).toThrow(GptOssError);
     expect(() => context.createSampler({ temperature: 0 } as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARGUMENT", message: expect.stringContaining("Missing required option topK") }));
     const forced = context.createSampler({ ...GREEDY, grammar: "root ::= <[200005]> \"analysis\"" });
     const step = await context.decode({

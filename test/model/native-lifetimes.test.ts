@@ -61,7 +61,7 @@ describe("lifetimes and errors", () => {
   });
 
   it("a missing file is ERR_MODEL_NOT_FOUND", () => {
-    expect(() => addon.loadModel(join(scratch, "nope.gguf"), { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }))
+    expect(() => addon.loadModel(join(scratch, "nope.gguf"), { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }))
       .toThrow(expect.objectContaining({ code: "ERR_MODEL_NOT_FOUND" }));
   });
 
@@ -80,15 +80,15 @@ describe("lifetimes and errors", () => {
     const garbage = join(scratch, "garbage.gguf");
     await writeFile(garbage, Buffer.alloc(4096, 7));
     for (const file of [wrongMagic, truncated, garbage]) {
-      await expect(addon.loadModel(file, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise)
+      await expect(addon.loadModel(file, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise)
         .rejects.toMatchObject({ code: "ERR_MODEL_LOAD_FAILED", message: expect.stringContaining(file) });
     }
     // A rejection from the load thread is the library's error class too.
-    await expect(addon.loadModel(garbage, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise).rejects.toBeInstanceOf(GptOssError);
+    await expect(addon.loadModel(garbage, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise).rejects.toBeInstanceOf(GptOssError);
   });
 
   it("abort stops a load with ERR_MODEL_LOAD_ABORTED", async () => {
-    const task = addon.loadModel(path, { devices: [], gpuLayers: 0, useMmap: false, useMlock: false });
+    const task = addon.loadModel(path, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: false, useMlock: false });
     task.abort();
     await expect(task.promise).rejects.toMatchObject({ code: "ERR_MODEL_LOAD_ABORTED" });
   });
@@ -97,7 +97,7 @@ describe("lifetimes and errors", () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const fractions: number[] = [];
-    const own = await addon.loadModel(path, { devices: [], gpuLayers: 0, useMmap: false, useMlock: false }, (f) => fractions.push(f)).promise;
+    const own = await addon.loadModel(path, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: false, useMlock: false }, (f) => fractions.push(f)).promise;
     const ticksAfterLoad = ticks;
     const ctx = await own.createContext(contextOptions({ sequences: 1, contextSize: 512, batchSize: 512, ubatchSize: 512 }));
     const long = Array.from(own.tokenize("lorem ipsum dolor sit amet ".repeat(80), false)).slice(0, 500);
@@ -123,7 +123,7 @@ describe("lifetimes and errors", () => {
       if (present.has(backend)) continue;
       expect(() => selectDevices(addon, gpu)).toThrow(expect.objectContaining({ code: "ERR_BACKEND_UNAVAILABLE" }));
     }
-    expect(selectDevices(addon, false)).toEqual({ devices: [], backend: "CPU" });
+    expect(selectDevices(addon, false)).toEqual({ devices: [], backend: "CPU", flashAttention: "auto" });
   });
 
   it("works inside worker_threads; a worker ending with a live model, or terminated mid-load or mid-decode, does not crash", async () => {
@@ -133,7 +133,7 @@ describe("lifetimes and errors", () => {
     const code = `
       const { parentPort, workerData } = require("node:worker_threads");
       const addon = require(workerData.addonPath);
-      const load = () => addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;
+      const load = () => addon.loadModel(workerData.path, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise;
       if (workerData.mode === "churn") parentPort.postMessage(0);
       (async () => {
         for (; workerData.mode === "churn"; ) (await (await load()).createContext(workerData.options)).dispose();
@@ -170,7 +170,7 @@ describe("lifetimes and errors", () => {
 });
 
 const LOAD = `const addon = require(${JSON.stringify(addonPath)});
-  const load = (p) => addon.loadModel(p, { devices: [], gpuLayers: 0, useMmap: true, useMlock: false }).promise;`;
+  const load = (p) => addon.loadModel(p, { devices: [], gpuLayers: 0, cpuMoeLayers: 0, useMmap: true, useMlock: false }).promise;`;
 
 function runChild(body: string, path: string): { status: number | null; signal: string | null; stdout: string } {
   const r = spawnSync(process.execPath, ["--expose-gc", "-e", `${LOAD}\n(async () => { ${body} })().catch((e) => { console.log("error:" + e.code); process.exitCode = 3; });`],

@@ -22,14 +22,14 @@ const cleanEnv = { GPT_OSS_CONFIG: join(dir, "no-config.json") };
 describe("serve flags", () => {
   it("maps flags to load and server options", () => {
     const config = parseServeConfig(
-      ["--model", modelA, "--model", modelB, "--alias", "big", "--port", "0", "--host", "0.0.0.0", "--api-key", "k1", "--api-key", "k2", "--ctx-size", "4096", "--parallel", "2", "--threads", "3", "--gpu", "cpu", "--reasoning-effort", "high", "--rate-limit", "2:5", "--max-tokens", "100", "--temperature", "0"],
+      ["--model", modelA, "--model", modelB, "--alias", "big", "--port", "0", "--host", "0.0.0.0", "--api-key", "k1", "--api-key", "k2", "--ctx-size", "4096", "--parallel", "2", "--threads", "3", "--gpu", "cpu", "--reasoning-effort", "high", "--rate-limit", "2:5", "--max-tokens", "100", "--temperature", "0", "--draft", "6"],
       cleanEnv,
     );
     expect(config.specs).toEqual([
       { id: "big", path: modelA },
       { id: "other", path: modelB },
     ]);
-    expect(config).toMatchObject({ host: "0.0.0.0", port: 0, load: { contextSize: 4096, parallel: 2, threads: 3, gpu: false } });
+    expect(config).toMatchObject({ host: "0.0.0.0", port: 0, load: { contextSize: 4096, parallel: 2, threads: 3, gpu: false, draftTokens: 6 } });
     expect(config.server).toMatchObject({ apiKeys: ["k1", "k2"], rateLimit: { requestsPerSecond: 2, burst: 5 }, defaults: { reasoningEffort: "high", maxTokens: 100, temperature: 0 } });
   });
 
@@ -46,6 +46,15 @@ describe("serve flags", () => {
     writeFileSync(configFile, JSON.stringify({ model: [modelA] }));
     expect(parseServeConfig([], { GPT_OSS_CONFIG: configFile }).specs).toEqual([{ id: "gpt-oss-20b-mxfp4", path: modelA }]);
     expect(parseServeConfig([], cleanEnv).specs).toEqual([{ id: "gpt-oss-demo", path: DEMO_MODEL }]);
+  });
+
+  it("maps the placement flags: GPU layers, expert offload, the fit's GPU budget, RPC servers", () => {
+    const config = parseServeConfig(["--gpu-layers", "20", "--n-cpu-moe", "12", "--gpu-memory", "8192", "--rpc", "10.0.0.2:50052", "--rpc", "10.0.0.3:50052"], cleanEnv);
+    expect(config.load).toEqual({ gpuLayers: 20, cpuMoeLayers: 12, gpuMemoryLimit: 8192 * 1024 * 1024, rpc: ["10.0.0.2:50052", "10.0.0.3:50052"] });
+    expect(parseServeConfig([], cleanEnv).load).toEqual({});
+    for (const argv of [["--gpu-layers", "-2"], ["--n-cpu-moe", "x"], ["--gpu-memory", "0"]]) {
+      expect(() => parseServeConfig(argv, cleanEnv), argv.join(" ")).toThrow(UsageError);
+    }
   });
 
   it("rejects bad values and unknown flags as usage errors", () => {

@@ -1,5 +1,6 @@
 /** POST /v1/chat/completions (JSON and SSE). */
 import type { FastifyInstance } from "fastify";
+import type { Usage } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
 import { toApiError } from "../errors.js";
 import { generateResult, streamGeneration } from "../generation.js";
@@ -16,7 +17,11 @@ export function registerChatCompletions(app: FastifyInstance, ctx: ServerContext
     const parsed = parseChatCompletionRequest(request.body);
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const signal = ctx.inFlight.track(reply);
-    const entry = ctx.router.resolve(parsed.model, () => routeRequestOf(request.headers, parsed.messages, parsed.options, ctx.defaults.reasoningEffort, hints));
+    const entry = ctx.router.resolve(
+      parsed.model,
+      () => routeRequestOf(request.headers, parsed.messages, parsed.options, ctx.defaults.reasoningEffort, hints),
+      request.apiKeyGrant,
+    );
     const meta: CompletionMeta = {
       id: newCompletionId(),
       model: entry.id,
@@ -24,7 +29,8 @@ export function registerChatCompletions(app: FastifyInstance, ctx: ServerContext
       excludeReasoning: parsed.excludeReasoning,
       reasoningFields: ctx.reasoningFields,
     };
-    const generation = { entry, metrics: ctx.metrics, messages: parsed.messages, options: parsed.options, defaults: ctx.defaults, signal, startedAt };
+    const onUsage = (usage: Usage) => ctx.chargeUsage(request, usage);
+    const generation = { entry, metrics: ctx.metrics, messages: parsed.messages, options: parsed.options, defaults: ctx.defaults, signal, startedAt, onUsage };
 
     if (!parsed.stream) {
       const result = await generateResult(generation).catch((error: unknown) => {

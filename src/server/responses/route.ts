@@ -1,13 +1,15 @@
 /**
  * POST /v1/responses (JSON and SSE) with `previous_response_id` conversations; GET and DELETE
  * /v1/responses/{id} and GET /v1/responses/{id}/input_items for responses stored (`store`, default true).
+ * The store may be remote (Redis): a response is stored before its completion is sent, so a client that saw it
+ * complete can continue it on any replica; a store that fails turns the answer into a 503.
  */
 import type { FastifyInstance } from "fastify";
-import type { ChatMessage, ChatResult, StreamEvent } from "../../chat/types.js";
+import type { ChatMessage, ChatResult, Usage } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, toApiError } from "../errors.js";
 import { generate, streamGeneration } from "../generation.js";
-import { ResponseBuilder, type ResponseHeader } from "./output.js";
+import { ResponseBuilder, type ResponseEvent, type ResponseHeader } from "./output.js";
 import { routeRequestOf } from "../route-request.js";
 import { effectiveReasoningEffort } from "../reasoning.js";
 import { inputItemsOf, pageOf } from "./input-items.js";
@@ -31,19 +33,31 @@ function assistantTurnOf(result: ChatResult): ChatMessage {
   };
 }
 
+/** The raw `previous_response_id` when it is a string (validated later with the rest of the body). */
+function previousResponseIdOf(body: unknown): string | undefined {
+  const id = typeof body === "object" && body !== null ? (body as { previous_response_id?: unknown }).previous_response_id : undefined;
+  return typeof id === "string" ? id : undefined;
+}
+
 export function registerResponses(app: FastifyInstance, ctx: ServerContext): void {
   app.post("/v1/responses", async (request, reply) => {
     const startedAt = performance.now();
+    // Looked up before validation (the store may be remote); "not found" is raised where validation needs it.
+    const previousId = previousResponseIdOf(request.body);
+    const previousTurn = previousId === undefined ? undefined : await ctx.responseStore.get(previousId);
     const previous = (id: string): StoredConversation => {
-      const stored = ctx.responseStore.get(id);
-      if (!stored) throw new ApiError("previous_response_not_found", `Previous response with id '${id}' not found (unknown or expired).`, "previous_response_id");
-      return stored;
+      if (!previousTurn || id !== previousId) throw new ApiError("previous_response_not_found", `Previous response with id '${id}' not found (unknown or expired).`, "previous_response_id");
+      return previousTurn;
     };
     const parsed = parseResponsesRequest(request.body, (id) => toolNamesOf(previous(id).messages));
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const history = parsed.previousResponseId ? previous(parsed.previousResponseId).messages : [];
     const messages = [...history, ...parsed.input];
-    const entry = ctx.router.resolve(parsed.model, () => routeRequestOf(request.headers, messages, parsed.options, ctx.defaults.reasoningEffort, hints));
+    const entry = ctx.router.resolve(
+      parsed.model,
+      () => routeRequestOf(request.headers, messages, parsed.options, ctx.defaults.reasoningEffort, hints),
+      request.apiKeyGrant,
+    );
     const signal = ctx.inFlight.track(reply);
     const header: ResponseHeader = {
       model: entry.id,
@@ -55,23 +69,25 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       store: parsed.store,
       echo: parsed.echo,
     };
-    const generation = { entry, metrics: ctx.metrics, messages, options: parsed.options, defaults: ctx.defaults, signal, startedAt };
-    /** Feeds an event to the response; the finished turn is stored for `previous_response_id`. */
-    const record = (builder: ResponseBuilder, event: StreamEvent) => {
-      builder.push(event);
-      if (event.type === "done" && parsed.store) {
-        ctx.responseStore.set(builder.id, {
-          messages: [...messages, assistantTurnOf(event.result)],
-          response: builder.snapshot(),
-          inputItems: inputItemsOf((request.body as { input?: unknown }).input),
-        });
-      }
+    const onUsage = (usage: Usage) => ctx.chargeUsage(request, usage);
+    const generation = { entry, metrics: ctx.metrics, messages, options: parsed.options, defaults: ctx.defaults, signal, startedAt, onUsage };
+    /** Stores the finished turn for `previous_response_id` (when the request lets it). */
+    const remember = async (builder: ResponseBuilder, result: ChatResult) => {
+      if (!parsed.store) return;
+      await ctx.responseStore.set(builder.id, {
+        messages: [...messages, assistantTurnOf(result)],
+        response: builder.snapshot(),
+        inputItems: inputItemsOf((request.body as { input?: unknown }).input),
+      });
     };
 
     if (!parsed.stream) {
       const builder = new ResponseBuilder(header);
       try {
-        for await (const event of generate(generation)) record(builder, event);
+        for await (const event of generate(generation)) {
+          builder.push(event);
+          if (event.type === "done") await remember(builder, event.result);
+        }
       } catch (error) {
         throw toApiError(error, hints);
       }
@@ -79,26 +95,37 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
     }
 
     return streamGeneration(reply, generation, hints, (sse) => {
-      const builder = new ResponseBuilder(header, (event) => sse.send(event, event.type));
+      // The events of the last push (closing items, response.completed) wait until the response is stored.
+      let held: ResponseEvent[] | undefined;
+      const builder = new ResponseBuilder(header, (event) => (held ? held.push(event) : sse.send(event, event.type)));
       builder.start();
       return {
-        event: (event) => record(builder, event),
+        event: async (event) => {
+          if (event.type !== "done") return builder.push(event);
+          const final: ResponseEvent[] = (held = []);
+          builder.push(event);
+          held = undefined;
+          await remember(builder, event.result);
+          for (const finalEvent of final) sse.send(finalEvent, finalEvent.type);
+        },
         error: (apiError) => builder.fail(apiError.toBody().error),
       };
     });
   });
 
-  const stored = (id: string): StoredConversation => {
-    const found = ctx.responseStore.get(id);
-    if (!found) throw new ApiError("response_not_found", `No response with id '${id}' is stored (unknown, expired, deleted, or created with store: false).`, "response_id");
+  const notStored = (id: string) =>
+    new ApiError("response_not_found", `No response with id '${id}' is stored (unknown, expired, deleted, or created with store: false).`, "response_id");
+  const stored = async (id: string): Promise<StoredConversation> => {
+    const found = await ctx.responseStore.get(id);
+    if (!found) throw notStored(id);
     return found;
   };
-  app.get<{ Params: { id: string } }>("/v1/responses/:id", async (request) => stored(request.params.id).response);
+  app.get<{ Params: { id: string } }>("/v1/responses/:id", async (request) => (await stored(request.params.id)).response);
   app.delete<{ Params: { id: string } }>("/v1/responses/:id", async (request) => {
-    if (!ctx.responseStore.delete(request.params.id)) stored(request.params.id);
+    if (!(await ctx.responseStore.delete(request.params.id))) throw notStored(request.params.id);
     return { id: request.params.id, object: "response", deleted: true };
   });
   app.get<{ Params: { id: string }; Querystring: { limit?: string; after?: string; order?: string } }>("/v1/responses/:id/input_items", async (request) =>
-    pageOf(stored(request.params.id).inputItems, request.query),
+    pageOf((await stored(request.params.id)).inputItems, request.query),
   );
 }

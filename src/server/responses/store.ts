@@ -1,6 +1,7 @@
 /**
  * Finished responses kept for `previous_response_id` and `GET /v1/responses/{id}`: a bounded in-memory map with least-recently-used
- * eviction (`maxEntries`) and expiry (`ttlMs`). Lost on restart, like any in-memory cache.
+ * eviction (`maxEntries`) and expiry (`ttlMs`). Lost on restart, like any in-memory cache. The Redis store
+ * (redis/response-store.ts) implements the same `ResponseStorage` for replicas that share responses.
  */
 import type { ChatMessage } from "../../types.js";
 
@@ -16,19 +17,32 @@ export interface ResponseStoreOptions {
   maxEntries?: number;
   /** Time a response stays retrievable after it was last stored or used (default 1 hour). */
   ttlMs?: number;
-  /** Clock (tests). Default Date.now. */
+  /** Clock (tests; the in-memory store only). Default Date.now. */
   now?: () => number;
 }
 
-export class ResponseStore<T> {
+/** Defaults of `ResponseStoreOptions`, for every store. */
+export const RESPONSE_STORE_DEFAULTS = { maxEntries: 1000, ttlMs: 3_600_000 } as const;
+
+/** What the routes ask of a response store, in memory or shared (each call may wait for the store). */
+export interface ResponseStorage<T> {
+  /** The value, refreshed as most recently used; undefined when unknown or expired. */
+  get(id: string): T | undefined | Promise<T | undefined>;
+  set(id: string, value: T): void | Promise<void>;
+  /** Removes a response; false when it was unknown or expired. */
+  delete(id: string): boolean | Promise<boolean>;
+}
+
+/** Responses in this process's memory (the default). */
+export class ResponseStore<T> implements ResponseStorage<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
   constructor(options: ResponseStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 1000;
-    this.ttlMs = options.ttlMs ?? 3_600_000;
+    this.maxEntries = options.maxEntries ?? RESPONSE_STORE_DEFAULTS.maxEntries;
+    this.ttlMs = options.ttlMs ?? RESPONSE_STORE_DEFAULTS.ttlMs;
     this.now = options.now ?? Date.now;
   }
 
