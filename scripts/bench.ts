@@ -70,6 +70,9 @@ async function main(options: BenchOptions): Promise<void> {
     engines.push({ name: "llama-bench", run: () => benchLlamaBench(reference.path, settings, reference.build) });
   }
   engines.push({ name: "gpt-oss-node addon", run: () => runInChild<EngineResult>({ task: "addon", settings }) });
+  if (!options.skipLibrary) {
+    engines.push({ name: "gpt-oss-node library", run: () => runInChild<EngineResult>({ task: "library", settings }) });
+  }
   if (!options.skipNodeLlamaCpp) {
     engines.push({ name: "node-llama-cpp", run: () => runInChild<EngineResult>({ task: "node-llama-cpp", settings }) });
   }

@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   ERR_TOKENIZER_INVALID: "The GGUF's vocabulary or merges cannot build an o200k_harmony tokenizer.",
   ERR_INVALID_REASONING_EFFORT: "A reasoning effort other than low, medium or high was given.",
   ERR_SCHEMA_INVALID: "A JSON schema could not be turned into a grammar or validator.",
-  ERR_DOWNLOAD_FAILED: "A model download failed (HTTP status, network, or checksum mismatch).",
+  ERR_DOWNLOAD_FAILED: "A model download failed (HTTP status, network, a full disk, or checksum mismatch).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -27,6 +27,8 @@ async function serve(task: ChildTask): Promise<unknown> {
   switch (task.task) {
     case "addon":
       return (await import("./engine-addon.js")).benchAddon(task.settings);
+    case "library":
+      return (await import("./engine-library.js")).benchLibrary(task.settings);
     case "node-llama-cpp":
       return (await import("./engine-node-llama-cpp.js")).benchNodeLlamaCpp(task.settings);
     case "prefix-reuse":

@@ -16,6 +16,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --flash-attn auto|on|off  llama-bench -fa (default auto, llama-bench's default)
   --skip-llama-bench      do not build/run llama-bench (no ratios then)
   --skip-node-llama-cpp   do not run node-llama-cpp
+  --skip-library          do not run the library row (loadModel + chat/stream)
   --prefix-reuse          also time a follow-up turn on a long history against its cold prefill
   --history N             history length of --prefix-reuse in tokens (default 4096)
   --json                  print the results as JSON instead of tables`;
@@ -32,6 +33,7 @@ export interface BenchOptions {
   flashAttention: "auto" | "on" | "off";
   skipLlamaBench: boolean;
   skipNodeLlamaCpp: boolean;
+  skipLibrary: boolean;
   prefixReuse: boolean;
   history: number;
   json: boolean;
@@ -65,6 +67,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         "flash-attn": { type: "string", default: "auto" },
         "skip-llama-bench": { type: "boolean", default: false },
         "skip-node-llama-cpp": { type: "boolean", default: false },
+        "skip-library": { type: "boolean", default: false },
         "prefix-reuse": { type: "boolean", default: false },
         history: { type: "string", default: "4096" },
         json: { type: "boolean", default: false },
@@ -89,6 +92,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     flashAttention,
     skipLlamaBench: values["skip-llama-bench"],
     skipNodeLlamaCpp: values["skip-node-llama-cpp"],
+    skipLibrary: values["skip-library"],
     prefixReuse: values["prefix-reuse"],
     history: integer("history", values.history, 64, 131072),
     json: values.json,

@@ -52,7 +52,7 @@ export interface EngineResult {
   decodeStep?: StepBreakdown;
 }
 
-export type EngineName = "addon" | "node-llama-cpp";
+export type EngineName = "addon" | "library" | "node-llama-cpp";
 
 /** Work the benchmark hands to a child process (one per engine, see child.ts). */
 export type ChildTask =

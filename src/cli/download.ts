@@ -4,13 +4,20 @@
  *   range and answers 200 restarts the file). A dropped connection is retried from where it stopped.
  * - The expected SHA-256 is the caller's, else the one the server advertises: Hugging Face sends the LFS
  *   object's sha256 as `x-linked-etag` on the redirect and often as `etag`; a value that is 64 hex digits counts.
- * - Only a verified file is renamed to DEST; a mismatch deletes the partial file (ERR_DOWNLOAD_FAILED).
+ * - Only a verified file is renamed to DEST (so DEST is never a half-written file a server could be using); a
+ *   mismatch deletes the partial file (ERR_DOWNLOAD_FAILED).
+ * - A full disk (ENOSPC) or a quota (EDQUOT) stops at once, without retries: ERR_DOWNLOAD_FAILED naming the path
+ *   and the free space; the partial file is kept, so the same command resumes once there is room.
  */
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat, statfs } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { once } from "node:events";
 import { GptOssError } from "../errors.js";
+import { formatBytes } from "./progress.js";
 
 export interface DownloadOptions {
   url: string;
@@ -25,6 +32,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Extra request headers (e.g. Authorization for gated repositories). */
   headers?: Record<string, string>;
+  /** Opens the stream the data is written to (default: `createWriteStream`); tests inject write failures here. */
+  openSink?: (path: string, append: boolean) => Writable;
 }
 
 export interface DownloadResult {
@@ -55,6 +64,35 @@ async function fileSize(path: string): Promise<number> {
 
 async function hashFile(path: string, hash: Hash): Promise<void> {
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+/** Writes `chunk`, waiting for room; throws the sink's own error (a full disk…) as soon as it has one. */
+async function writeChunk(out: Writable, chunk: Uint8Array): Promise<void> {
+  if (!out.write(chunk) && !out.destroyed) await once(out, "drain");
+  if (out.errored) throw out.errored;
+}
+
+function openFileSink(path: string, append: boolean): Writable {
+  return createWriteStream(path, { flags: append ? "a" : "w" });
+}
+
+const DISK_FULL_CODES = new Set(["ENOSPC", "EDQUOT"]);
+
+function isDiskFull(error: unknown): boolean {
+  return DISK_FULL_CODES.has((error as { code?: string } | null)?.code ?? "");
+}
+
+/** ERR_DOWNLOAD_FAILED for a full disk: the path, what is free there, what is still missing, and how to resume. */
+async function diskFullError(error: unknown, partial: string, total: number | undefined): Promise<GptOssError> {
+  const kept = await fileSize(partial);
+  const free = await statfs(dirname(partial)).then((s) => s.bavail * s.bsize, () => undefined);
+  const needed = total !== undefined && total > kept ? `, ${formatBytes(total - kept)} more needed` : "";
+  const freeText = free === undefined ? "free space unknown" : `${formatBytes(free)} free`;
+  return new GptOssError(
+    "ERR_DOWNLOAD_FAILED",
+    `No space left on the disk writing ${partial} (${freeText}${needed}; ${(error as { code: string }).code}). The partial file (${formatBytes(kept)}) is kept: free some space, or pass --out DIR on another disk after moving it there, and run the same command again to resume.`,
+    { cause: error },
+  );
 }
 
 /** Follows redirects by hand so headers of every hop (x-linked-etag lives on the first) are seen. */
@@ -120,24 +158,26 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     const resuming = response.status === 206 && start > 0;
     const length = Number(response.headers.get("content-length"));
     if (length > 0) total = (resuming ? start : 0) + length;
-    const out = createWriteStream(partial, { flags: resuming ? "a" : "w" });
+    const out = (options.openSink ?? openFileSink)(partial, resuming);
+    out.on("error", () => undefined); // read back as `out.errored` (an unheard 'error' event would crash the process)
     let done = resuming ? start : 0;
     try {
       if (!response.body) throw new Error("empty response body");
       for await (const chunk of response.body) {
-        if (!out.write(chunk)) await once(out, "drain");
+        await writeChunk(out, chunk as Uint8Array);
         done += (chunk as Uint8Array).byteLength;
         options.onProgress?.(done, total);
       }
       out.end();
-      await once(out, "close");
+      await finished(out);
       if (total !== undefined && done < total) throw new Error(`connection closed at ${done} of ${total} bytes`);
       lastError = undefined;
       break;
     } catch (error) {
       out.destroy();
-      await once(out, "close").catch(() => undefined);
+      await finished(out).catch(() => undefined);
       if (options.signal?.aborted) throw error;
+      if (isDiskFull(error)) throw await diskFullError(error, partial, total);
       lastError = error;
     }
   }

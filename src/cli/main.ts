@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * `gpt-oss` command line: serve | chat | pull | info | bench | rpc-server.
- * Exit codes: 0 success, 1 failure, 2 usage error (unknown command or flag, bad value).
+ * Exit codes (exit-codes.ts, README "Exit codes"): 0 success, 1 failure, 2 usage error (unknown command or flag, bad
+ * value), 128 + N when signal N interrupted the work. A failure prints one line, `gpt-oss COMMAND: message (CODE)`.
  */
 import { UsageError } from "./args.js";
+import { EXIT_FAILURE, EXIT_GRACE_MS, EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { PACKAGE_VERSION } from "../version.js";
 
 export const MAIN_HELP = `Usage: gpt-oss <command> [options]
@@ -32,11 +34,11 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(MAIN_HELP);
-    return command === undefined ? 2 : 0;
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (command === "--version" || command === "-v") {
     process.stdout.write(`${PACKAGE_VERSION}\n`);
-    return 0;
+    return EXIT_OK;
   }
   const load = COMMANDS[command];
   try {
@@ -45,14 +47,16 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`gpt-oss: ${error.message}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     const code = (error as { code?: string }).code;
     process.stderr.write(`gpt-oss ${command}: ${(error as Error).message}${code ? ` (${code})` : ""}\n`);
-    return 1;
+    return EXIT_FAILURE;
   }
 }
 
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  // The command is done: exit even if something still holds the event loop (e.g. a load stuck in file I/O).
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
 });

@@ -3,7 +3,10 @@
  * - 20b:  ggml-org/gpt-oss-20b-GGUF,  gpt-oss-20b-mxfp4.gguf (one file, ~12 GB)
  * - 120b: ggml-org/gpt-oss-120b-GGUF, gpt-oss-120b-mxfp4-0000{1,2,3}-of-00003.gguf (three parts, ~63 GB;
  *         llama.cpp loads the set from the first part's path)
- * Each file is resumable (`.partial` + HTTP Range) and checked against the sha256 Hugging Face advertises.
+ * Each file is resumable (`.partial` + HTTP Range) and checked against the sha256 Hugging Face advertises; only a
+ * verified file is renamed into place, so a server never maps a file `pull` is still writing.
+ * Exit codes: 0 done, 1 failed (network, checksum, full disk: the message names the path and free space),
+ * 2 usage error, 130/143 interrupted by SIGINT/SIGTERM (the `.partial` file is kept for the next run).
  */
 import { mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -11,6 +14,7 @@ import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { HELP_OPTION, intOption, UsageError, withUsageErrors } from "./args.js";
 import { downloadFile } from "./download.js";
+import { EXIT_OK, signalExitCode } from "./exit-codes.js";
 import { modelsDir } from "./paths.js";
 import { createProgressBar, formatBytes } from "./progress.js";
 
@@ -35,6 +39,10 @@ Options:
   --sha256 HEX     expected SHA-256 of a single-file download (default: the one Hugging Face advertises)
   --retries N      reconnects after a dropped connection (default 5)
   -h, --help       this help
+
+A download goes to NAME.partial and is renamed once verified; Ctrl-C, a dropped connection or a full disk keep
+the .partial file and the same command resumes it. Exit codes: 0 done, 1 failed (the message says why: network,
+checksum, full disk with the path and free space), 2 usage error, 130/143 interrupted by SIGINT/SIGTERM.
 `;
 
 /** The URLs a `pull` target names. */
@@ -68,8 +76,13 @@ export async function runPull(argv: string[]): Promise<number> {
   await mkdir(out, { recursive: true });
 
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error("interrupted (the .partial file is kept; run the command again to resume)"));
-  process.once("SIGINT", onSigint);
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interruptedBy = signal;
+    controller.abort(new Error(`${signal}: interrupted`));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     for (const [i, url] of urls.entries()) {
       const name = decodeURIComponent(basename(new URL(url).pathname)) || "model.gguf";
@@ -79,17 +92,28 @@ export async function runPull(argv: string[]): Promise<number> {
         continue;
       }
       const bar = createProgressBar(urls.length > 1 ? `${name} (${i + 1}/${urls.length})` : name);
-      const result = await downloadFile({ url, dest, sha256: values.sha256, retries, signal: controller.signal, onProgress: (done, total) => bar.update(done, total) });
+      const result = await downloadFile({ url, dest, sha256: values.sha256, retries, signal: controller.signal, onProgress: (done, total) => bar.update(done, total) }).catch(
+        (error: unknown) => {
+          bar.finish();
+          if (interruptedBy) return undefined;
+          throw error;
+        },
+      );
+      if (!result) {
+        process.stderr.write(`${name}: interrupted by ${interruptedBy}; ${dest}.partial is kept, run the same command again to resume.\n`);
+        return signalExitCode(interruptedBy!);
+      }
       bar.finish();
       process.stderr.write(
         `${name}: ${formatBytes(result.bytes)}${result.resumedFrom ? `, resumed from ${formatBytes(result.resumedFrom)}` : ""}, sha256 ${result.sha256} ${result.verified ? "(verified)" : "(not verified: the server advertised no checksum)"}\n`,
       );
     }
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   const first = join(out, decodeURIComponent(basename(new URL(urls[0]).pathname)));
   process.stdout.write(`${first}\n`);
   process.stderr.write(`Serve it with: gpt-oss serve --model ${first}\n`);
-  return 0;
+  return EXIT_OK;
 }

@@ -16,9 +16,13 @@ import {
 } from "../server/index.js";
 import { parseArgs } from "node:util";
 import { enumOption, gpuOption, HELP_OPTION, intOption, numberOption, UsageError, withUsageErrors } from "./args.js";
+import { endBySignal, EXIT_FAILURE, EXIT_OK } from "./exit-codes.js";
 import { importLoadModel } from "./library.js";
 import { describePlacement, PLACEMENT_HELP, PLACEMENT_OPTIONS, placementLoadOptions } from "./placement-flags.js";
 import { DEMO_MODEL, DEMO_NOTICE, modelFile, resolveModelSpecs, type ModelSpec } from "./model-source.js";
+
+/** On SIGTERM/SIGINT, how long the shutdown waits for an aborted model load to stop before exiting anyway. */
+export const LOAD_ABORT_WAIT_MS = 5_000;
 
 export const SERVE_HELP = `Usage: gpt-oss serve [options]
 
@@ -62,9 +66,15 @@ ${PLACEMENT_HELP}
   --max-tokens N          default max_tokens, capped to the room the prompt leaves (default ${DEFAULTS.maxTokens})
   --temperature X         default temperature (default ${DEFAULTS.temperature})
   --top-p X               default top_p (default ${DEFAULTS.topP})
-  --shutdown-timeout MS   on SIGTERM/SIGINT, time in-flight requests get to finish (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS})
+  --shutdown-timeout MS   on SIGTERM/SIGINT, time in-flight requests get to finish (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS});
+                          a model still loading is aborted. Exit 0; a second signal ends the process at once
   -h, --help              this help
+
+Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot start (address in use, Redis unreachable…), 2 usage error,
+130/143 (killed by SIGINT/SIGTERM) when a second signal cut the shutdown short or an aborted model load did not
+stop within ${LOAD_ABORT_WAIT_MS / 1000} s.
 `;
+
 
 const SERVE_OPTIONS = {
   model: { type: "string", multiple: true },
@@ -233,7 +243,9 @@ export async function runServe(argv: string[]): Promise<number> {
   for (const { id, model } of models) model.catch((error: unknown) => process.stderr.write(`Model "${id}" failed to load: ${(error as Error).message}\n`));
 
   const server = createServer({ models, ...config.server });
-  const url = await server.listen({ host: config.host, port: config.port });
+  const url = await server.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+    throw listenError(error, config.host, config.port);
+  });
   listening();
   process.stdout.write(`gpt-oss server listening on ${url} (OpenAI base URL: ${url}/v1)\n`);
   const keysRequired = Boolean(config.server.apiKeys?.length) || config.server.apiKeyFile !== undefined;
@@ -249,20 +261,50 @@ export async function runServe(argv: string[]): Promise<number> {
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
         process.stderr.write(`Second ${signal}: exiting now.\n`);
-        process.exit(1);
+        return endBySignal(signal);
       }
       stopping = true;
       loading.abort();
       process.stderr.write(`${signal}: finishing in-flight requests (up to ${config.shutdownTimeoutMs} ms)…\n`);
       void server
         .shutdown({ timeoutMs: config.shutdownTimeoutMs })
-        .then(() => server.registry.settled)
-        .then(() => Promise.allSettled(loaded.map((m) => m.dispose())))
-        .then(() => resolve(0), () => resolve(1));
+        .then(() => loadsStopped(server.registry.settled))
+        .then(async (stopped) => {
+          if (!stopped) {
+            process.stderr.write(`A model load did not stop within ${LOAD_ABORT_WAIT_MS} ms of being aborted (stuck reading the file?); ending the process by ${signal}.\n`);
+            return endBySignal(signal);
+          }
+          await Promise.allSettled(loaded.map((m) => m.dispose()));
+          resolve(EXIT_OK);
+        })
+        .catch(() => resolve(EXIT_FAILURE));
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
     // Re-read the key file (the server logs the outcome); without one, SIGHUP does nothing rather than kill the server.
     process.on("SIGHUP", () => server.reloadApiKeys());
   });
+}
+
+/** Whether the aborted model loads settled within LOAD_ABORT_WAIT_MS (a load stuck in file I/O cannot stop). */
+async function loadsStopped(settled: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), LOAD_ABORT_WAIT_MS)));
+  const stopped = await Promise.race([settled.then(() => true), gaveUp]);
+  clearTimeout(timer);
+  return stopped;
+}
+
+/** A listen failure as one line naming the address (EADDRINUSE, EACCES, EADDRNOTAVAIL), keeping its code. */
+export function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as { code?: string }).code;
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: "the address is already in use (another server on this port? pick another with --port)",
+    EACCES: "permission denied (ports below 1024 need privileges; pick another with --port)",
+    EADDRNOTAVAIL: "this machine has no such address (check --host)",
+  };
+  const reason = code ? why[code] : undefined;
+  if (!reason) return error instanceof Error ? error : new Error(String(error));
+  return Object.assign(new Error(`cannot listen on ${address}: ${reason}`), { code });
 }

@@ -38,7 +38,8 @@ export const SERVER_ERRORS = {
   shutting_down: { status: 503, type: "server_error", doc: "The server is draining in-flight work before it exits." },
   state_store_unavailable: { status: 503, type: "server_error", doc: "The shared state store (Redis, `--redis`) cannot be reached; the server reconnects by itself. See Retry-After." },
   generation_timeout: { status: 504, type: "server_error", doc: "The request ran longer than the server's request timeout (`--request-timeout`) and was cancelled." },
-  internal_error: { status: 500, type: "server_error", doc: "A bug or an engine failure; the server log has details." },
+  generation_failed: { status: 500, type: "server_error", doc: "The engine failed while generating this request (a native decode error, a lost RPC device); the requests decoding in that step fail, the server keeps serving, and the message says what failed." },
+  internal_error: { status: 500, type: "server_error", doc: "A bug or an unexpected failure; the server log has details." },
 } as const satisfies Record<string, { status: number; type: string; doc: string }>;
 
 export type ServerErrorCode = keyof typeof SERVER_ERRORS;
@@ -79,6 +80,7 @@ const LIBRARY_CODE_TO_SERVER: Partial<Record<ErrorCode, ServerErrorCode>> = {
   ERR_SCHEMA_INVALID: "invalid_schema",
   ERR_GRAMMAR_INVALID: "invalid_grammar",
   ERR_INVALID_ARGUMENT: "invalid_value",
+  ERR_DECODE_FAILED: "generation_failed",
 };
 
 /** Retry-After of a 503 server_busy: a queue slot frees when any request ends, typically within seconds. */
@@ -107,6 +109,7 @@ export function toApiError(error: unknown, paramHints: Partial<Record<ServerErro
       return new ApiError(mapped, `${message}. Send the body as JSON with 'Content-Type: application/json'.`);
     }
     if (mapped === "server_busy") return new ApiError(mapped, message, null, { "Retry-After": RETRY_BUSY_SECONDS });
+    if (mapped === "generation_failed") return new ApiError(mapped, `The model failed while generating: ${message}. This request was stopped (with any decoding in the same step); the server keeps serving, and a retry may succeed.`);
     if (mapped) return new ApiError(mapped, message, paramHints[mapped] ?? null);
   }
   // A JSON body fastify could not parse arrives as a SyntaxError with statusCode 400.

@@ -210,10 +210,10 @@ export function createServer(options: ServerOptions): GptOssServer {
 
   app.setErrorHandler((error, request, reply) => {
     let apiError = toApiError(error);
-    if (apiError.status >= 500 && apiError.code === "internal_error") {
+    if (apiError.code === "internal_error" || apiError.code === "generation_failed") {
       request.log.error({ err: error }, "request failed");
       // The id finds the log line with the details the body leaves out.
-      apiError = new ApiError("internal_error", `${apiError.message} Request id: ${request.id}.`);
+      apiError = new ApiError(apiError.code, `${apiError.message} Request id: ${request.id}.`);
     }
     void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });

@@ -1,38 +1,27 @@
 // The Redis backends on their own, against a real redis-server: the Lua token bucket decides exactly like the
 // in-process TokenBucketLimiter, buckets and responses expire, the response store keeps ResponseStore's rules,
 // prefixes keep deployments apart, and a Redis that goes away gives 503s (never a crash) until it is back.
-import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/server/errors.js";
 import { TokenBucketLimiter } from "../../src/server/rate-limit.js";
 import { RedisConnection } from "../../src/server/redis/connection.js";
 import { RedisTokenBucketLimiter } from "../../src/server/redis/rate-limit.js";
 import { RedisResponseStore } from "../../src/server/redis/response-store.js";
-import { RedisServer, redisAvailable } from "./redis-server.js";
+import { RedisServer, redisAvailable, rawRedisClient, startRedisFixture, type RawRedisClient, type RedisFixture } from "./redis-server.js";
 
 const quiet = { warn: () => {}, info: () => {} };
 
 describe.skipIf(!redisAvailable())("Redis backends", () => {
   let redis: RedisServer;
   let connection: RedisConnection;
-  let raw: ReturnType<typeof createClient>;
+  let raw: RawRedisClient;
+  let fixture: RedisFixture | undefined;
   let prefixes = 0;
   /** A connection with a key prefix no other test uses. */
   const freshConnection = () => new RedisConnection({ url: redis.url, keyPrefix: `t${++prefixes}:`, commandTimeoutMs: 1000 }, quiet);
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    connection = freshConnection();
-    await connection.open();
-    raw = createClient({ url: redis.url });
-    raw.on("error", () => {});
-    await raw.connect();
-  });
-  afterAll(async () => {
-    await raw?.close();
-    await connection?.close();
-    await redis?.kill();
-  });
+  beforeAll(async () => ({ redis, connection, raw } = fixture = await startRedisFixture(`t${++prefixes}:`)));
+  afterAll(() => fixture?.close());
 
   it("the Lua bucket decides like TokenBucketLimiter, Retry-After included", async () => {
     let now = 1_000_000;
@@ -152,8 +141,7 @@ describe.skipIf(!redisAvailable())("Redis backends", () => {
       await expect(new RedisTokenBucketLimiter(own, { requestsPerSecond: 1 }).take("k")).rejects.toMatchObject({ code: "state_store_unavailable" });
     } finally {
       await redis.restart();
-      raw = createClient({ url: redis.url });
-      raw.on("error", () => {});
+      raw = fixture!.raw = rawRedisClient(redis.url); // the old client went with the old server process
       await raw.connect();
     }
     // Back (empty: no persistence here): the client reconnects by itself, the scripts are loaded again.

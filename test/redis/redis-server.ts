@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { createClient } from "redis";
+import { RedisConnection } from "../../src/server/redis/connection.js";
 
 const BINARY = process.env.GPT_OSS_REDIS_SERVER ?? "/usr/bin/redis-server";
 const REQUIRED = process.env.CI === "1" || process.env.GPT_OSS_REQUIRE_REDIS === "1";
@@ -89,4 +91,38 @@ export class RedisServer {
     child.kill("SIGKILL");
     await exited;
   }
+}
+
+/** A raw node-redis client, for looking at keys the way an operator would (errors are the test's to see). */
+export function rawRedisClient(url: string) {
+  const client = createClient({ url });
+  client.on("error", () => {});
+  return client;
+}
+export type RawRedisClient = ReturnType<typeof rawRedisClient>;
+
+/** A redis-server with the project's connection (under `keyPrefix`) and a raw client on it. */
+export interface RedisFixture {
+  redis: RedisServer;
+  connection: RedisConnection;
+  raw: RawRedisClient;
+  close(): Promise<void>;
+}
+
+/** Starts a RedisFixture; `close()` stops the clients, then the server. */
+export async function startRedisFixture(keyPrefix: string): Promise<RedisFixture> {
+  const redis = await RedisServer.start();
+  const connection = new RedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs: 1000 }, { warn: () => {}, info: () => {} });
+  await connection.open();
+  const raw = rawRedisClient(redis.url);
+  await raw.connect();
+  const fixture: RedisFixture = {
+    redis, connection, raw,
+    async close() {
+      await this.raw.close(); // a test may have replaced it (after restarting the server)
+      await this.connection.close();
+      await this.redis.kill();
+    },
+  };
+  return fixture;
 }

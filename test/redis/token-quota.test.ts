@@ -4,35 +4,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisConnection } from "../../src/server/redis/connection.js";
 import { RedisTokenQuota } from "../../src/server/redis/token-quota.js";
 import { TokenQuotaBuckets } from "../../src/server/token-quota.js";
 import { FakeModel } from "../helpers/fake-model.js";
 import { startServer, type Harness } from "../server/harness.js";
-import { RedisServer, redisAvailable } from "./redis-server.js";
-
-const quiet = { warn: () => {}, info: () => {} };
+import { RedisServer, redisAvailable, startRedisFixture, type RawRedisClient, type RedisFixture } from "./redis-server.js";
 
 describe.skipIf(!redisAvailable())("token quotas in Redis", () => {
   let redis: RedisServer;
   let connection: RedisConnection;
-  let raw: ReturnType<typeof createClient>;
+  let raw: RawRedisClient;
+  let fixture: RedisFixture | undefined;
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    connection = new RedisConnection({ url: redis.url, keyPrefix: "quota-test:", commandTimeoutMs: 1000 }, quiet);
-    await connection.open();
-    raw = createClient({ url: redis.url });
-    raw.on("error", () => {});
-    await raw.connect();
-  });
-  afterAll(async () => {
-    await raw?.close();
-    await connection?.close();
-    await redis?.kill();
-  });
+  beforeAll(async () => ({ redis, connection, raw } = fixture = await startRedisFixture("quota-test:")));
+  afterAll(() => fixture?.close());
 
   it("the Lua scripts decide like TokenQuotaBuckets, Retry-After included", async () => {
     let now = 5_000_000;

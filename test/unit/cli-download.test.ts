@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { downloadFile, sha256FromEtag } from "../../src/cli/download.js";
 
@@ -113,6 +114,32 @@ describe("downloadFile", () => {
     behaviour.advertiseSha = false;
     expect((await downloadFile({ url: `${base}/redirect`, dest: dest("g.gguf") })).verified).toBe(false);
     await expect(downloadFile({ url: `${base}/missing`, dest: dest("h.gguf"), retryDelayMs: 1 })).rejects.toMatchObject({ code: "ERR_DOWNLOAD_FAILED", message: expect.stringContaining("404") });
+  });
+
+  it("stops at once on a full disk, naming the path and free space, and keeps the partial file for a resume", async () => {
+    // A sink that writes through to the real file until 100 kB, then fails like a full disk does.
+    const fullDisk = (path: string, append: boolean) => {
+      let written = 0;
+      return new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          if (written + chunk.length > 100_000) return callback(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+          writeFileSync(path, chunk, { flag: written === 0 && !append ? "w" : "a" });
+          written += chunk.length;
+          callback();
+        },
+      });
+    };
+    const error = (await downloadFile({ url: `${base}/redirect`, dest: dest("i.gguf"), retryDelayMs: 1, openSink: fullDisk }).catch((e: unknown) => e)) as Error & { code: string };
+    expect(error.code).toBe("ERR_DOWNLOAD_FAILED");
+    expect(error.message).toContain(`No space left on the disk writing ${dest("i.gguf.partial")}`);
+    expect(error.message).toMatch(/\d+(\.\d)? [KMGT]?B free, .* more needed; ENOSPC\)/);
+    expect(rangesSeen).toHaveLength(1); // not retried: another attempt would fail the same way
+    const kept = readFileSync(dest("i.gguf.partial")).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(100_000);
+    const result = await downloadFile({ url: `${base}/redirect`, dest: dest("i.gguf") });
+    expect(result).toMatchObject({ resumedFrom: kept, verified: true });
+    expect(readFileSync(dest("i.gguf")).equals(body)).toBe(true);
   });
 
   it("reads sha256 values out of ETag headers", () => {
