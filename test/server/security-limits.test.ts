@@ -99,6 +99,22 @@ describe("per-key permissions", () => {
     expect((await call(h.baseUrl, "sk-everything-5678", "/v1/responses", { model: "large", input: "hi" })).status).toBe(200);
   });
 
+  it("keeps each key's stored responses its own: another key gets 404 for reading, continuing or deleting them", async () => {
+    h = await startServer({ fake: new FakeModel({ content: "stored" }) }, { apiKeyFile: keyFile([{ key: "sk-team-a", name: "a" }, { key: "sk-team-b", name: "b" }]) });
+    const created = await call(h.baseUrl, "sk-team-a", "/v1/responses", { model: "fake", input: "hi" });
+    expect(created.status).toBe(200);
+    const id = (created.body as { id: string }).id;
+    for (const path of [`/v1/responses/${id}`, `/v1/responses/${id}/input_items`]) {
+      expect((await call(h.baseUrl, "sk-team-b", path)).body.error?.code).toBe("response_not_found");
+      expect((await call(h.baseUrl, "sk-team-a", path)).status).toBe(200);
+    }
+    const continued = await call(h.baseUrl, "sk-team-b", "/v1/responses", { model: "fake", input: "more", previous_response_id: id });
+    expect(continued.body.error?.code).toBe("previous_response_not_found");
+    const deleted = await fetch(`${h.baseUrl}/v1/responses/${id}`, { method: "DELETE", headers: { authorization: "Bearer sk-team-b" } });
+    expect(deleted.status).toBe(404);
+    expect((await call(h.baseUrl, "sk-team-a", "/v1/responses", { model: "fake", input: "more", previous_response_id: id })).status).toBe(200);
+  });
+
   it('routes "auto" only among the models the key may use', async () => {
     const path = keyFile([{ key: "sk-auto", name: "auto-small", models: ["auto", "small"] }]);
     h = await startServer({ small: new FakeModel({ content: "s" }, { parameterCount: 1e9 }), large: new FakeModel({ content: "l" }) }, { apiKeyFile: path });

@@ -4,7 +4,7 @@
  * The store may be remote (Redis): a response is stored before its completion is sent, so a client that saw it
  * complete can continue it on any replica; a store that fails turns the answer into a 503.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ChatMessage, ChatResult, Usage } from "../../chat/types.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, toApiError } from "../errors.js";
@@ -44,7 +44,7 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
     const startedAt = performance.now();
     // Looked up before validation (the store may be remote); "not found" is raised where validation needs it.
     const previousId = previousResponseIdOf(request.body);
-    const previousTurn = previousId === undefined ? undefined : await ctx.responseStore.get(previousId);
+    const previousTurn = previousId === undefined ? undefined : ownedBy(request, await ctx.responseStore.get(previousId));
     const previous = (id: string): StoredConversation => {
       if (!previousTurn || id !== previousId) throw new ApiError("previous_response_not_found", `Previous response with id '${id}' not found (unknown or expired).`, "previous_response_id");
       return previousTurn;
@@ -75,6 +75,7 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
     const remember = async (builder: ResponseBuilder, result: ChatResult) => {
       if (!parsed.store) return;
       await ctx.responseStore.set(builder.id, {
+        ...(request.apiKeyGrant && { owner: request.apiKeyGrant.name }),
         messages: [...messages, assistantTurnOf(result)],
         response: builder.snapshot(),
         inputItems: inputItemsOf((request.body as { input?: unknown }).input),
@@ -115,17 +116,26 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
 
   const notStored = (id: string) =>
     new ApiError("response_not_found", `No response with id '${id}' is stored (unknown, expired, deleted, or created with store: false).`, "response_id");
-  const stored = async (id: string): Promise<StoredConversation> => {
-    const found = await ctx.responseStore.get(id);
+  const stored = async (request: FastifyRequest, id: string): Promise<StoredConversation> => {
+    const found = ownedBy(request, await ctx.responseStore.get(id));
     if (!found) throw notStored(id);
     return found;
   };
-  app.get<{ Params: { id: string } }>("/v1/responses/:id", async (request) => (await stored(request.params.id)).response);
+  app.get<{ Params: { id: string } }>("/v1/responses/:id", async (request) => (await stored(request, request.params.id)).response);
   app.delete<{ Params: { id: string } }>("/v1/responses/:id", async (request) => {
+    await stored(request, request.params.id);
     if (!(await ctx.responseStore.delete(request.params.id))) throw notStored(request.params.id);
     return { id: request.params.id, object: "response", deleted: true };
   });
   app.get<{ Params: { id: string }; Querystring: { limit?: string; after?: string; order?: string } }>("/v1/responses/:id/input_items", async (request) =>
-    pageOf((await stored(request.params.id)).inputItems, request.query),
+    pageOf((await stored(request, request.params.id)).inputItems, request.query),
   );
+}
+
+/**
+ * A stored response as this request may see it: another key's response is not there for it (a 404, as an unknown
+ * id: ids are not secrets to rely on, and its existence is not told).
+ */
+function ownedBy(request: FastifyRequest, found: StoredConversation | undefined): StoredConversation | undefined {
+  return found !== undefined && found.owner === request.apiKeyGrant?.name ? found : undefined;
 }

@@ -7,6 +7,8 @@ import type { ChatMessage } from "../../types.js";
 
 /** What a stored response keeps: the whole conversation so far (for `previous_response_id`), the response as it was returned and its input items. */
 export interface StoredConversation {
+  /** The name of the API key that created it (none on a server without keys): only that key can read it. */
+  owner?: string;
   messages: ChatMessage[];
   response: object;
   inputItems: Array<Record<string, unknown>>;
