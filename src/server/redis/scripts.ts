@@ -9,23 +9,31 @@ const NOW_MICROSECONDS = `local clock = redis.call('TIME')
 local now_us = tonumber(clock[1]) * 1000000 + tonumber(clock[2])`;
 
 /**
+ * A bucket (hash {tokens, updated_us} at KEYS[1]) refilled to now: `rate` tokens per `unitUs` microseconds up to
+ * `capacity` (Lua expressions over ARGV); a missing bucket is a full one. Sets `now_us` (ARGV[clockArg] in ms when it
+ * is not "", else Redis's clock), `capacity` and `tokens`. The token bucket and the token quota both start with it.
+ */
+function refilledBucket(bucket: { capacity: string; rate: string; unitUs: number; clockArg: number }): string {
+  return `${NOW_MICROSECONDS}
+if ARGV[${bucket.clockArg}] ~= '' then now_us = tonumber(ARGV[${bucket.clockArg}]) * 1000 end
+local capacity = ${bucket.capacity}
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated_us')
+local tokens = tonumber(state[1])
+if tokens == nil then
+  tokens = capacity
+else
+  local elapsed = math.max(0, now_us - tonumber(state[2])) / ${bucket.unitUs}
+  tokens = math.min(capacity, tokens + elapsed * ${bucket.rate})
+end`;
+}
+
+/**
  * One token bucket, the rules of TokenBucketLimiter: refill `rate` tokens per second up to `burst`, take one if
  * there is one. The bucket is a hash {tokens, updated_us} that expires once it would be full again (a missing
  * bucket is a full one). KEYS[1] bucket; ARGV rate, burst, expiry ms, clock in ms or "" (Redis's).
  * Returns {1} when allowed, else {0, tokens left as a string} (Lua numbers become integers in replies).
  */
-const TAKE_TOKEN = `${NOW_MICROSECONDS}
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-if ARGV[4] ~= '' then now_us = tonumber(ARGV[4]) * 1000 end
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated_us')
-local tokens = tonumber(state[1])
-if tokens == nil then
-  tokens = burst
-else
-  local elapsed_s = math.max(0, now_us - tonumber(state[2])) / 1000000
-  tokens = math.min(burst, tokens + elapsed_s * rate)
-end
+const TAKE_TOKEN = `${refilledBucket({ capacity: "tonumber(ARGV[2])", rate: "tonumber(ARGV[1])", unitUs: 1000000, clockArg: 4 })}
 local allowed = tokens >= 1
 if allowed then tokens = tokens - 1 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'updated_us', string.format('%.17g', now_us))
@@ -68,34 +76,24 @@ return redis.call('DEL', KEYS[1])`;
 
 /**
  * A token-quota balance refilled to now (the rules of TokenQuotaBuckets): `tpm` tokens per minute up to `tpm`; a
- * missing balance is a full one. Sets `balance` and `now_us`. ARGV[1] tpm, ARGV[2] clock in ms or "" (Redis's).
+ * missing balance is a full one. Sets `tokens` (the balance), `capacity` (tpm) and `now_us`. ARGV[1] tpm, ARGV[2]
+ * clock in ms or "" (Redis's).
  */
-const REFILL_QUOTA = `${NOW_MICROSECONDS}
-local tpm = tonumber(ARGV[1])
-if ARGV[2] ~= '' then now_us = tonumber(ARGV[2]) * 1000 end
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated_us')
-local balance = tonumber(state[1])
-if balance == nil then
-  balance = tpm
-else
-  local elapsed_min = math.max(0, now_us - tonumber(state[2])) / 60000000
-  balance = math.min(tpm, balance + elapsed_min * tpm)
-end`;
-
+const REFILL_QUOTA = refilledBucket({ capacity: "tonumber(ARGV[1])", rate: "capacity", unitUs: 60000000, clockArg: 2 });
 /** Whether a client has quota left: {1}, else {0, balance as a string}. KEYS[1] balance; ARGV tpm, clock. Writes nothing. */
 const QUOTA_CHECK = `${REFILL_QUOTA}
-if balance >= 1 then return {1} end
-return {0, string.format('%.17g', balance)}`;
+if tokens >= 1 then return {1} end
+return {0, string.format('%.17g', tokens)}`;
 
 /**
  * Takes ARGV[3] tokens from a balance (it may go below zero) and lets it expire once it would be full again.
  * KEYS[1] balance; ARGV tpm, clock, tokens. Returns the new balance as a string.
  */
 const QUOTA_CHARGE = `${REFILL_QUOTA}
-balance = balance - tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', balance), 'updated_us', string.format('%.17g', now_us))
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tpm - balance) * 60000 / tpm)))
-return string.format('%.17g', balance)`;
+tokens = tokens - tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'updated_us', string.format('%.17g', now_us))
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity - tokens) * 60000 / capacity)))
+return string.format('%.17g', tokens)`;
 
 /** Every script, by the name the connection runs it under, with its number of KEYS. */
 export const REDIS_SCRIPTS = {
