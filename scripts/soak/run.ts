@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Prng } from "../../src/fixture/prng.js";
 import { runStream, type StreamOutcome } from "./sse-client.js";
 
 export interface SoakOptions {
@@ -57,7 +58,8 @@ const WEATHER_TOOL = {
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const streams = options.streams ?? 64;
   const parallel = options.parallel ?? 4;
-  const random = seededRandom(options.seed ?? Date.now());
+  const prng = new Prng(options.seed ?? Date.now()); // seeded, so a failing run can be replayed with its seed
+  const random = () => prng.nextFloat();
   const log = options.log ?? (() => undefined);
   const server = await startServe(options.model, parallel, streams);
   const report: SoakReport = { requests: 0, disconnected: 0, malformed: [], byStatus: new Map(), rssKb: [], activeAfter: -1, kvCellsAfter: -1, kvCellsAllowed: CONTEXT_SIZE, healthAfter: "", servesAfter: false };
@@ -207,14 +209,3 @@ function rssKb(pid: number): number {
   }
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
