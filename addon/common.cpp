@@ -150,6 +150,17 @@ bool GetBool(const Napi::Object& obj, const char* key, bool fallback) {
   return value.As<Napi::Boolean>().Value();
 }
 
+std::vector<ggml_backend_dev_t> DevicesNamed(Napi::Env env, const Napi::Array& names) {
+  std::vector<ggml_backend_dev_t> devices;
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    std::string name = names.Get(i).ToString().Utf8Value();
+    ggml_backend_dev_t device = ggml_backend_dev_by_name(name.c_str());
+    if (device == nullptr) ThrowCoded(env, "ERR_BACKEND_UNAVAILABLE", "no ggml device named " + name);
+    devices.push_back(device);
+  }
+  return devices;
+}
+
 std::string GetString(const Napi::Object& obj, const char* key, const std::string& fallback) {
   Napi::Value value = Field(obj, key);
   if (value.IsUndefined()) return fallback;

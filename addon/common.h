@@ -4,6 +4,9 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
+
+#include "ggml-backend.h"
 
 namespace gpt_oss {
 
@@ -59,5 +62,8 @@ int64_t GetInt(const Napi::Object& obj, const char* key, int64_t fallback, int64
 double GetNumber(const Napi::Object& obj, const char* key, double fallback);
 bool GetBool(const Napi::Object& obj, const char* key, bool fallback);
 std::string GetString(const Napi::Object& obj, const char* key, const std::string& fallback);
+
+// The ggml devices of a JS array of device names, in order; ERR_BACKEND_UNAVAILABLE naming one that does not exist.
+std::vector<ggml_backend_dev_t> DevicesNamed(Napi::Env env, const Napi::Array& names);
 
 }  // namespace gpt_oss

@@ -313,15 +313,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   llama_model_params params = llama_model_default_params();
   std::vector<ggml_backend_dev_t> devices;
   Napi::Value deviceNames = options.Get("devices");
-  if (deviceNames.IsArray()) {
-    Napi::Array names = deviceNames.As<Napi::Array>();
-    for (uint32_t i = 0; i < names.Length(); i++) {
-      std::string name = names.Get(i).ToString().Utf8Value();
-      ggml_backend_dev_t device = ggml_backend_dev_by_name(name.c_str());
-      if (device == nullptr) ThrowCoded(env, "ERR_BACKEND_UNAVAILABLE", "no ggml device named " + name);
-      devices.push_back(device);
-    }
-  }
+  if (deviceNames.IsArray()) devices = DevicesNamed(env, deviceNames.As<Napi::Array>());
   const int32_t gpuLayers = static_cast<int32_t>(RequireInt(options, "gpuLayers", -1, 100000));
   params.n_gpu_layers = devices.empty() ? 0 : gpuLayers;
   const int32_t cpuMoeLayers = static_cast<int32_t>(RequireInt(options, "cpuMoeLayers", 0, 100000));

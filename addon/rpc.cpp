@@ -77,14 +77,7 @@ Napi::Value StartRpcServer(const Napi::CallbackInfo& info) {
   std::string cacheDir = RequireString(options, "cacheDir");
   Napi::Value names = options.Get("devices");
   if (!names.IsArray()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "startRpcServer: devices must be an array of device names");
-  std::vector<ggml_backend_dev_t> devices;
-  Napi::Array list = names.As<Napi::Array>();
-  for (uint32_t i = 0; i < list.Length(); i++) {
-    std::string name = list.Get(i).ToString().Utf8Value();
-    ggml_backend_dev_t device = ggml_backend_dev_by_name(name.c_str());
-    if (device == nullptr) ThrowCoded(env, "ERR_BACKEND_UNAVAILABLE", "no ggml device named " + name);
-    devices.push_back(device);
-  }
+  std::vector<ggml_backend_dev_t> devices = DevicesNamed(env, names.As<Napi::Array>());
   if (devices.empty()) ThrowCoded(env, "ERR_INVALID_ARGUMENT", "startRpcServer: no devices to serve");
   auto* startServer = RpcFunction<decltype(ggml_backend_rpc_start_server)>(env, "ggml_backend_rpc_start_server");
   std::thread([=]() {

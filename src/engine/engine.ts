@@ -76,8 +76,8 @@ export class Engine {
   private disposed = false;
   private totals = { prompt: 0, completion: 0, cached: 0, preemptions: 0, drafted: 0, acceptedDrafts: 0 };
   private arrivals = 0;
-  /** Drafts are decoded (speculative decoding configured, and the cache can cut sequences to drop wrong ones). */
-  private drafting = true;
+  /** False once the cache could not cut a sequence to drop wrong drafts: drafting then stops for good. */
+  private cacheCutsDrafts = true;
 
   constructor(
     private readonly context: NativeContext,
@@ -369,7 +369,7 @@ export class Engine {
         state.pending.splice(keep, redecode - keep);
         redecode = keep;
       } else if (!this.slots.trim(slot, keep)) {
-        this.drafting = false;
+        this.cacheCutsDrafts = false;
         state.pending = [...slot.cached.slice(0, keep), ...state.pending];
         redecode = keep;
         this.slots.clear(slot);
@@ -445,7 +445,7 @@ export class Engine {
    */
   private draftFor(state: RequestState, tokens: readonly number[], room: number): number[] {
     const draft = this.options.draft;
-    if (draft === undefined || !this.drafting || !state.generating || !state.mayDraft) return [];
+    if (draft === undefined || !this.cacheCutsDrafts || !state.generating || !state.mayDraft) return [];
     const limit = Math.min(draft.maxTokens, room, state.maxTokens - state.completionTokens - 1);
     if (limit <= 0) return [];
     return draft.drafter.draft([...state.slot!.cached, ...tokens], limit);
