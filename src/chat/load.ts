@@ -153,8 +153,10 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
   checkAbort();
 
   const addon = loadNative(resolved.gpu);
+  // The context asked for, capped to what the model was trained for (the GGUF's own figure, as llama.cpp reads it).
   const trainContextSize = metadataNumber(file, `${GPT_OSS_ARCHITECTURE}.context_length`);
-  const { selection, devices, placement } = await chooseLayout(addon, file, resolved, Math.min(resolved.contextSize, trainContextSize || resolved.contextSize));
+  const contextSize = Math.min(resolved.contextSize, trainContextSize || resolved.contextSize);
+  const { selection, devices, placement } = await chooseLayout(addon, file, resolved, contextSize);
   checkAbort();
   // An onProgress that throws stops the load, and loadModel rejects with what it threw.
   let progressError: { error: unknown } | undefined;
@@ -189,7 +191,6 @@ export async function loadModel(path: string, options?: LoadModelOptions): Promi
   try {
     checkAbort();
     onProgress({ phase: "context", fraction: 0 });
-    const contextSize = Math.min(resolved.contextSize, nativeModel.info.trainContextSize || resolved.contextSize);
     context = await nativeModel.createContext({
       contextSize,
       batchSize: BATCH_SIZE,
