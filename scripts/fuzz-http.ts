@@ -1,6 +1,7 @@
 // HTTP fuzz at length: `npx tsx scripts/fuzz-http.ts [COUNT] [SEED]` (default 2000 cases) against a server on the
 // real library over a scripted context; prints the answers by status and every failure (a 5xx for a client's
-// mistake, a non-OpenAI error body, a malformed 200). Exits 1 on any failure. The bounded version is in npm test.
+// mistake, a non-OpenAI error body, a malformed 200, a request over a limit without its exact 400). Exits 1 on any
+// failure. The bounded version is in npm test.
 import { cpus } from "node:os";
 import { createServer } from "../src/server/index.js";
 import { fuzzCases, sendFuzz } from "../test/helpers/http-fuzz.js";

@@ -15,3 +15,4 @@ export { loadModel } from "./chat/load.js";
 export { DEFAULTS } from "./chat/defaults.js";
 export type * from "./chat/types.js";
 export { GptOssError, ERROR_CODES, hasCode, type ErrorCode } from "./errors.js";
+export { SCHEMA_LIMITS } from "./grammar/json-schema.js";

@@ -7,6 +7,8 @@ import {
   createServer,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_LISTEN,
+  DEFAULT_MAX_MESSAGES,
+  DEFAULT_MAX_TOOLS,
   DEFAULT_REDIS_KEY_PREFIX,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -48,6 +50,9 @@ Options:
   --request-timeout S     cancel a generation request running longer than S seconds: 504 generation_timeout,
                           or an error event ending a stream (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}; 0 = no limit)
   --max-body-bytes N      largest request body accepted, else 413 (default ${DEFAULT_BODY_LIMIT_BYTES})
+  --max-messages N        most messages (or /v1/responses input items) in one request, else 400
+                          array_above_max_length (default ${DEFAULT_MAX_MESSAGES})
+  --max-tools N           most tools in one request, else 400 array_above_max_length (default ${DEFAULT_MAX_TOOLS})
   --redis URL             share rate limits, token quotas and stored responses with other replicas through
                           this Redis (redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS; default:
                           $GPT_OSS_REDIS_URL, else in this process). Unreachable at start: exit 1; lost later: 503
@@ -87,6 +92,8 @@ const SERVE_OPTIONS = {
   "max-concurrent-per-key": { type: "string" },
   "request-timeout": { type: "string" },
   "max-body-bytes": { type: "string" },
+  "max-messages": { type: "string" },
+  "max-tools": { type: "string" },
   cors: { type: "string", multiple: true },
   "rate-limit": { type: "string" },
   redis: { type: "string" },
@@ -167,18 +174,25 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   };
 }
 
-/** `--tokens-per-minute`, `--max-concurrent-per-key`, `--request-timeout` (seconds) and `--max-body-bytes`, as server options. */
+/**
+ * `--tokens-per-minute`, `--max-concurrent-per-key`, `--request-timeout` (seconds), `--max-body-bytes`,
+ * `--max-messages` and `--max-tools`, as server options.
+ */
 function limitOptions(values: Record<string, string | boolean | string[] | undefined>): Partial<ServerOptions> {
   const flag = (name: string) => values[name] as string | undefined;
   const tokensPerMinute = intOption(flag("tokens-per-minute"), "--tokens-per-minute", 0);
   const maxConcurrentPerKey = intOption(flag("max-concurrent-per-key"), "--max-concurrent-per-key", 0);
   const requestTimeoutSeconds = numberOption(flag("request-timeout"), "--request-timeout", 0, 7 * 24 * 3600);
   const bodyLimitBytes = intOption(flag("max-body-bytes"), "--max-body-bytes", 1024);
+  const maxMessages = intOption(flag("max-messages"), "--max-messages", 1);
+  const maxTools = intOption(flag("max-tools"), "--max-tools", 0);
   return {
     ...(tokensPerMinute !== undefined && { tokensPerMinute }),
     ...(maxConcurrentPerKey !== undefined && { maxConcurrentPerKey }),
     ...(requestTimeoutSeconds !== undefined && { requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000) }),
     ...(bodyLimitBytes !== undefined && { bodyLimitBytes }),
+    ...(maxMessages !== undefined && { maxMessages }),
+    ...(maxTools !== undefined && { maxTools }),
   };
 }
 

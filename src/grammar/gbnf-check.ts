@@ -1,9 +1,12 @@
 /**
- * A check on hand-written GBNF before it reaches llama.cpp's grammar parser, for the one mistake that parser does
- * not survive: a repetition `{m,n}` with n < m makes it add rules without end (the thread hangs, memory runs out).
- * Every other mistake is the parser's to report (ERR_GRAMMAR_INVALID).
+ * Checks on GBNF before it reaches llama.cpp's grammar parser, which runs before any generation: the one mistake
+ * that parser does not survive (a repetition `{m,n}` with n < m makes it add rules without end: the thread hangs,
+ * memory runs out), and the size of what it would build (SCHEMA_LIMITS.maxGrammarBytes and maxGrammarRules), so no
+ * grammar — hand-written or built from a schema — keeps it busy for long. Every other mistake is the parser's to
+ * report (ERR_GRAMMAR_INVALID).
  */
 import { GptOssError } from "../errors.js";
+import { limitName, SCHEMA_LIMITS } from "./json-schema.js";
 
 /** `{m,n}` at a given index, blanks allowed as llama.cpp allows them. */
 const BOUNDED_REPETITION = /\{\s*(\d+)\s*,\s*(\d+)\s*\}/y;
@@ -39,5 +42,62 @@ export function assertNoInvertedRepetition(grammar: string): void {
         throw new GptOssError("ERR_GRAMMAR_INVALID", `The GBNF grammar repeats ${match[0]}: the maximum is below the minimum.`);
       }
     }
+  }
+}
+
+/** `{m}`, `{m,}` or `{m,n}` at a given index, blanks allowed as llama.cpp allows them. */
+const REPETITION = /\{\s*(\d+)\s*(,\s*(\d*)\s*)?\}/y;
+
+/** Counts above this llama.cpp does not expand: a larger maximum means "no maximum" (one rule). */
+const NATIVE_MAX_REPETITION = 2000;
+
+/**
+ * About how many rules llama.cpp makes of `grammar`: one per rule and per group, one per `* + ?`, and n − m for each
+ * `{m,n}` (one per optional occurrence; the m required copies are inlined, which costs far less). Literals,
+ * character classes and comments are skipped.
+ */
+export function grammarRuleCount(grammar: string): number {
+  let rules = 0;
+  for (let i = 0; i < grammar.length; i++) {
+    const char = grammar[i];
+    if (char === '"') {
+      i = closingIndex(grammar, i, '"');
+    } else if (char === "[") {
+      i = closingIndex(grammar, i, "]");
+    } else if (char === "#") {
+      const lineEnd = grammar.indexOf("\n", i);
+      i = lineEnd < 0 ? grammar.length : lineEnd;
+    } else if (char === "(" || char === "*" || char === "+" || char === "?") {
+      rules++;
+    } else if (char === ":" && grammar.startsWith("::=", i)) {
+      rules++;
+      i += 2;
+    } else if (char === "{") {
+      REPETITION.lastIndex = i;
+      const match = REPETITION.exec(grammar);
+      if (!match) continue;
+      const min = Number(match[1]);
+      const max = match[2] === undefined ? min : match[3] === "" ? min + 1 : Number(match[3]);
+      rules += max > NATIVE_MAX_REPETITION ? 1 : Math.max(0, max - min);
+      i += match[0].length - 1;
+    }
+  }
+  return rules;
+}
+
+/**
+ * Throws when a hand-written grammar has an inverted repetition or is over SCHEMA_LIMITS.maxGrammarBytes or
+ * maxGrammarRules.
+ * @throws GptOssError ERR_GRAMMAR_INVALID
+ */
+export function assertGrammarUsable(grammar: string): void {
+  assertNoInvertedRepetition(grammar);
+  const bytes = Buffer.byteLength(grammar);
+  if (bytes > SCHEMA_LIMITS.maxGrammarBytes) {
+    throw new GptOssError("ERR_GRAMMAR_INVALID", `The GBNF grammar has ${bytes} bytes, over the limit (${limitName("maxGrammarBytes")}).`);
+  }
+  const rules = grammarRuleCount(grammar);
+  if (rules > SCHEMA_LIMITS.maxGrammarRules) {
+    throw new GptOssError("ERR_GRAMMAR_INVALID", `The GBNF grammar expands to about ${rules} rules, over the limit (${limitName("maxGrammarRules")}).`);
   }
 }

@@ -4,6 +4,7 @@
  * `email` (a dot-atom local part at a domain of labels with a letter TLD — a practical subset of RFC 5321) and
  * `uri` (a scheme, ":" and URI characters or %-escapes — RFC 3986's alphabet). Another format is refused.
  */
+import { repeat } from "./gbnf-repeat.js";
 import { schemaError } from "./json-schema.js";
 
 const YEAR = "[0-9]{4}";
@@ -23,7 +24,8 @@ const UUID = `${HEX}{8} "-" ${HEX}{4} "-" ${HEX}{4} "-" ${HEX}{4} "-" ${HEX}{12}
 const ATOM = "[A-Za-z0-9_%+\\-]{1,32}";
 const LABEL = "[A-Za-z0-9] ( [A-Za-z0-9\\-]{0,61} [A-Za-z0-9] )?";
 const EMAIL = `${ATOM} ( "." ${ATOM} ){0,4} "@" ( ${LABEL} "." ){1,4} [A-Za-z]{2,24}`;
-const URI = `[a-zA-Z] [a-zA-Z0-9+.\\-]{0,31} ":" ( [A-Za-z0-9._~:/?#@!$&'()*+,;=\\-] | "%" ${HEX}{2} ){1,2048}`;
+// 2048 characters: written in chunks (llama.cpp would turn a plain {1,2048} into "no maximum").
+const URI = `[a-zA-Z] [a-zA-Z0-9+.\\-]{0,31} ":" ${repeat(`( [A-Za-z0-9._~:/?#@!$&'()*+,;=\\-] | "%" ${HEX}{2} )`, 1, 2048)}`;
 
 export const STRING_FORMATS: Record<string, string> = {
   date: DATE,

@@ -7,8 +7,13 @@
  * alternation, the quantifiers `* + ? {n} {n,} {n,m}` (lazy forms are the same language), `^` at the start and `$`
  * at the end of a top-level alternative. Anything else (lookaround, backreferences, `\b`, `\p{…}`, anchors inside)
  * is refused with ERR_SCHEMA_INVALID: a pattern is enforced or the schema is refused.
+ *
+ * Bounded (SCHEMA_LIMITS): at most maxPatternAlternatives `|` and counts up to maxRepetition, nested counts
+ * multiplied (`(a{1000}){1000}` counts 1,000,000), so no pattern describes strings longer than that; long counts
+ * are written in chunks (gbnf-repeat.ts) and a repeated group becomes a rule of its own, as llama.cpp needs.
  */
-import { schemaError } from "./json-schema.js";
+import { limitError, schemaError, SCHEMA_LIMITS } from "./json-schema.js";
+import { repeat } from "./gbnf-repeat.js";
 
 /** Inclusive code-point ranges. */
 type Ranges = Array<[number, number]>;
@@ -38,6 +43,7 @@ const CONTROL_ESCAPES: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, f: 
 class RegexParser {
   private i = 0;
   private readonly chars: string[];
+  private bars = 0;
 
   constructor(private readonly pattern: string, private readonly path: string) {
     this.chars = [...pattern];
@@ -45,6 +51,13 @@ class RegexParser {
 
   private refuse(what: string): never {
     throw schemaError(this.path, `pattern ${JSON.stringify(this.pattern)} uses ${what}, which the grammar cannot enforce`);
+  }
+
+  /** Counts one more `|` against SCHEMA_LIMITS.maxPatternAlternatives. */
+  private alternative(): void {
+    if (++this.bars > SCHEMA_LIMITS.maxPatternAlternatives) {
+      throw limitError(this.path, "maxPatternAlternatives", `the pattern has more than ${SCHEMA_LIMITS.maxPatternAlternatives} alternatives (|)`);
+    }
   }
 
   /** Top-level alternatives, each with whether it was anchored at its start and end. */
@@ -61,14 +74,17 @@ class RegexParser {
       }
       branches.push({ items, start, end });
       if (this.i >= this.chars.length) return branches;
-      if (this.chars[this.i] === "|") this.i++;
-      else this.refuse(`"${this.chars[this.i]}" here`);
+      if (this.chars[this.i] === "|") {
+        this.alternative();
+        this.i++;
+      } else this.refuse(`"${this.chars[this.i]}" here`);
     }
   }
 
   private alternatives(): Node {
     const options = [this.sequence(false)];
     while (this.chars[this.i] === "|") {
+      this.alternative();
       this.i++;
       options.push(this.sequence(false));
     }
@@ -285,21 +301,42 @@ function setExpression(ranges: Ranges, negated: boolean): string {
   return options.length === 1 ? options[0]! : `( ${options.join(" | ")} )`;
 }
 
-function emit(node: Node): string {
+/** Names a GBNF expression as a rule of its own (the grammar builder's rules). */
+export type RuleNamer = (body: string) => string;
+
+/**
+ * The longest string the counted parts of `node` describe, taking each unbounded quantifier once: the counts of
+ * nested quantifiers multiplied, a sequence added up, alternatives the largest.
+ */
+function expansion(node: Node): number {
+  switch (node.kind) {
+    case "set":
+      return 1;
+    case "alt":
+      return Math.max(...node.options.map((items) => items.reduce((sum, item) => sum + expansion(item), 0)));
+    case "repeat":
+      return expansion(node.node) * Math.max(1, node.max ?? node.min);
+  }
+}
+
+function emit(node: Node, rule: RuleNamer | undefined): string {
   switch (node.kind) {
     case "set":
       return setExpression(node.ranges, node.negated);
     case "alt": {
-      const options = node.options.map((items) => (items.length === 0 ? '""' : items.map(emit).join(" ")));
+      const options = node.options.map((items) => (items.length === 0 ? '""' : items.map((item) => emit(item, rule)).join(" ")));
       return options.length === 1 && node.options[0]!.length === 1 ? options[0]! : `( ${options.join(" | ")} )`;
     }
     case "repeat": {
-      const inner = emit(node.node);
-      const body = /^\(.*\)$|^\[.*\]$|^"[^"]*"$/.test(inner) && !inner.includes(" | ") ? inner : `( ${inner} )`;
+      const inner = emit(node.node, rule);
+      // A set is one atom (a class, a literal, or a group of those). A group becomes a rule: llama.cpp refuses to
+      // repeat a group often when it holds groups of its own (their rules times the count may not pass 2000).
+      let body = inner;
+      if (node.node.kind !== "set") body = rule ? rule(inner) : /^\(.*\)$|^\[.*\]$|^"[^"]*"$/.test(inner) && !inner.includes(" | ") ? inner : `( ${inner} )`;
       if (node.min === 0 && node.max === undefined) return `${body}*`;
       if (node.min === 1 && node.max === undefined) return `${body}+`;
       if (node.min === 0 && node.max === 1) return `${body}?`;
-      return `${body}{${node.min},${node.max ?? ""}}`;
+      return repeat(body, node.min, node.max);
     }
   }
 }
@@ -309,15 +346,22 @@ const ANY_CHAR = "json-char";
 
 /**
  * GBNF expression for the body of a JSON string whose decoded value matches `pattern`. The expression may
- * reference the shared rule `json-char` (for unanchored patterns); `usesAnyChar` says whether it does.
- * @throws GptOssError ERR_SCHEMA_INVALID for regex features outside the supported subset.
+ * reference the shared rule `json-char` (for unanchored patterns); `usesAnyChar` says whether it does. `rule` names
+ * each repeated group as a rule of its own (without it, groups stay inline, which llama.cpp may refuse for large
+ * counts).
+ * @throws GptOssError ERR_SCHEMA_INVALID for regex features outside the supported subset, or a pattern over
+ *   SCHEMA_LIMITS.maxPatternAlternatives or maxRepetition.
  */
-export function patternGrammar(pattern: string, path: string): { expression: string; usesAnyChar: boolean } {
+export function patternGrammar(pattern: string, path: string, rule?: RuleNamer): { expression: string; usesAnyChar: boolean } {
   const parser = new RegexParser(pattern, path);
   const branches = parser.parseTop();
+  const longest = Math.max(...branches.map(({ items }) => items.reduce((sum, item) => sum + expansion(item), 0)));
+  if (longest > SCHEMA_LIMITS.maxRepetition) {
+    throw limitError(path, "maxRepetition", `pattern ${JSON.stringify(pattern)} counts out strings of ${longest} characters`);
+  }
   let usesAnyChar = false;
   const options = branches.map(({ items, start, end }) => {
-    const parts = items.map(emit);
+    const parts = items.map((item) => emit(item, rule));
     if (!start) parts.unshift(`${ANY_CHAR}*`);
     if (!end) parts.push(`${ANY_CHAR}*`);
     if (!start || !end) usesAnyChar = true;

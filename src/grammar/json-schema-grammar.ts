@@ -5,6 +5,11 @@
  * gbnf-formats.ts), numbers and integers with their bounds and multipleOf (gbnf-number.ts; integers always within
  * ±(2^53−1)), booleans, null, anyOf/oneOf, $ref into $defs (recursion included). Numbers are bounded (16 digits)
  * and whitespace is short, so even a model that rambles must close the value.
+ *
+ * Bounded: the schema is checked against SCHEMA_LIMITS first (json-schema.ts), the grammar grows rule by rule
+ * within SCHEMA_LIMITS.maxGrammarBytes and maxGrammarRules, `$ref` targets are built from a work list (one rule
+ * each, however often and however deep they are referenced), enums are written as a trie (one alternative per
+ * distinct next character, not one per value) and long counted repetitions in chunks (gbnf-repeat.ts).
  */
 import type { JsonSchema } from "../types.js";
 import {
@@ -12,14 +17,18 @@ import {
   checkSchema,
   constrainsStructure,
   isPlainObject,
+  limitError,
   resolveRef,
   schemaError,
+  SCHEMA_LIMITS,
   type SchemaNode,
   type SchemaType,
 } from "./json-schema.js";
+import { grammarRuleCount } from "./gbnf-check.js";
 import { formatGrammar } from "./gbnf-formats.js";
 import { hasNumericKeywords, integerRange, numberGrammar } from "./gbnf-number.js";
 import { patternGrammar } from "./gbnf-regex.js";
+import { repeat } from "./gbnf-repeat.js";
 
 /** A GBNF string literal matching exactly `text`. */
 export function gbnfLiteral(text: string): string {
@@ -59,26 +68,81 @@ const PRIMITIVE_DEPENDENCIES: Record<string, string[]> = {
   "json-array": ["ws", "json-value"],
 };
 
+/**
+ * The alternatives of `texts` (GBNF literals' contents, at least one) as a trie: values sharing a start share its
+ * literal, so llama.cpp follows one path per distinct prefix instead of one per value (measured on a 10,000-value
+ * enum: parsed in a few milliseconds instead of 200, sampled 25-40 times faster).
+ */
+export function literalTrie(texts: readonly string[]): string {
+  interface TrieNode {
+    children: Map<string, TrieNode>;
+    end: boolean;
+  }
+  const root: TrieNode = { children: new Map(), end: false };
+  for (const text of texts) {
+    let node = root;
+    for (const char of text) {
+      let child = node.children.get(char);
+      if (!child) node.children.set(char, (child = { children: new Map(), end: false }));
+      node = child;
+    }
+    node.end = true;
+  }
+  // Recursion is as deep as the trie branches (at most the longest value, which maxEnumBytes bounds).
+  const emit = (node: TrieNode): string => {
+    const options: string[] = [];
+    for (const [first, child] of node.children) {
+      let text = first;
+      let next = child;
+      while (!next.end && next.children.size === 1) {
+        const [[char, only]] = next.children;
+        text += char;
+        next = only!;
+      }
+      options.push(next.children.size === 0 ? gbnfLiteral(text) : `${gbnfLiteral(text)} ${emit(next)}`);
+    }
+    if (node.end) options.push('""');
+    return options.length === 1 ? options[0]! : `( ${options.join(" | ")} )`;
+  };
+  return emit(root);
+}
+
 class GrammarBuilder {
   private readonly rules = new Map<string, string>();
   private readonly bodies = new Map<string, string>();
   private readonly named = new Map<object, string>();
+  /** `$ref` targets named but not built yet (built from here, not from inside the reference). */
+  private readonly pending: Array<{ name: string; target: JsonSchema; path: string }> = [];
   private counter = 0;
+  private bytes = 0;
 
   constructor(private readonly root: JsonSchema | boolean) {}
 
   /** The grammar text, with `rootName` matching `rootExpression` (default: the whole schema). */
   build(rootName: string, rootExpression?: string): string {
     const body = rootExpression ?? this.expression(this.root, "#");
-    this.rules.set(rootName, body);
+    this.setRule(rootName, body);
+    for (let next = this.pending.shift(); next; next = this.pending.shift()) this.setRule(next.name, this.expression(next.target, next.path));
     const order = [rootName, ...[...this.rules.keys()].filter((name) => name !== rootName)];
-    return order.map((name) => `${name} ::= ${this.rules.get(name)}`).join("\n") + "\n";
+    const grammar = order.map((name) => `${name} ::= ${this.rules.get(name)}`).join("\n") + "\n";
+    const rules = grammarRuleCount(grammar);
+    if (rules > SCHEMA_LIMITS.maxGrammarRules) throw limitError("#", "maxGrammarRules", `its grammar expands to about ${rules} rules`);
+    return grammar;
+  }
+
+  /** Adds (or fills) a rule, keeping the grammar within SCHEMA_LIMITS.maxGrammarBytes as it grows. */
+  private setRule(name: string, body: string): void {
+    this.bytes += Buffer.byteLength(name) + Buffer.byteLength(body) + 6; // `name ::= body\n`
+    if (this.bytes > SCHEMA_LIMITS.maxGrammarBytes) {
+      throw limitError("#", "maxGrammarBytes", `its grammar takes more than ${SCHEMA_LIMITS.maxGrammarBytes} bytes`);
+    }
+    this.rules.set(name, body);
   }
 
   /** Name of a shared primitive rule, added with its dependencies on first use. */
   primitive(name: string): string {
     if (!this.rules.has(name)) {
-      this.rules.set(name, PRIMITIVE_RULES[name]!);
+      this.setRule(name, PRIMITIVE_RULES[name]!);
       for (const dependency of PRIMITIVE_DEPENDENCIES[name] ?? []) this.primitive(dependency);
     }
     return name;
@@ -89,7 +153,7 @@ class GrammarBuilder {
     const existing = this.bodies.get(body);
     if (existing) return existing;
     const name = `${hint}-${this.counter++}`;
-    this.rules.set(name, body);
+    this.setRule(name, body);
     this.bodies.set(body, name);
     return name;
   }
@@ -102,10 +166,18 @@ class GrammarBuilder {
     if (typeof schema.$ref === "string") return this.reference(schema.$ref, path);
     const alternatives = (schema.anyOf ?? schema.oneOf ?? schema.allOf) as SchemaNode[] | undefined;
     if (alternatives) {
-      return this.group(alternatives.map((branch, i) => this.expression(branch, `${path}/anyOf/${i}`)));
+      // Branches that are only values (const, enum: a union of literals, as zod writes one) share one trie.
+      const literals: string[] = [];
+      const others: string[] = [];
+      alternatives.forEach((branch, i) => {
+        if (isPlainObject(branch) && branch.const !== undefined) literals.push(JSON.stringify(branch.const));
+        else if (isPlainObject(branch) && Array.isArray(branch.enum)) literals.push(...branch.enum.map((value) => JSON.stringify(value)));
+        else others.push(this.expression(branch, `${path}/anyOf/${i}`));
+      });
+      return this.group([...(literals.length > 0 ? [literalTrie(literals)] : []), ...others]);
     }
     if (schema.const !== undefined) return gbnfLiteral(JSON.stringify(schema.const));
-    if (Array.isArray(schema.enum)) return this.group(schema.enum.map((value) => gbnfLiteral(JSON.stringify(value))));
+    if (Array.isArray(schema.enum)) return literalTrie(schema.enum.map((value) => JSON.stringify(value)));
     const types = allowedTypes(schema, path) ?? inferTypes(schema);
     return this.group(types.map((type) => this.typed(schema, type, path)));
   }
@@ -122,8 +194,8 @@ class GrammarBuilder {
     if (!name) {
       name = `ref-${this.counter++}`;
       this.named.set(target, name);
-      this.rules.set(name, "");
-      this.rules.set(name, this.expression(target, ref));
+      this.rules.set(name, ""); // keeps its place in the output; filled by build()
+      this.pending.push({ name, target, path: ref });
     }
     return name;
   }
@@ -149,7 +221,7 @@ class GrammarBuilder {
 
   private string(schema: JsonSchema, path: string): string {
     if (typeof schema.pattern === "string") {
-      const { expression, usesAnyChar } = patternGrammar(schema.pattern, `${path}/pattern`);
+      const { expression, usesAnyChar } = patternGrammar(schema.pattern, `${path}/pattern`, (body) => this.rule("pattern", body));
       if (usesAnyChar) this.primitive("json-char");
       return this.rule("string", `"\\"" ${expression} "\\""`);
     }
@@ -158,7 +230,7 @@ class GrammarBuilder {
     const max = schema.maxLength as number | undefined;
     if (min === 0 && max === undefined) return this.primitive("json-string");
     this.primitive("json-char");
-    return this.rule("string", `"\\"" json-char{${min},${max ?? ""}} "\\""`);
+    return this.rule("string", `"\\"" ${repeat("json-char", min, max)} "\\""`);
   }
 
   private array(schema: JsonSchema, path: string): string {
@@ -168,7 +240,7 @@ class GrammarBuilder {
     const min = (schema.minItems as number | undefined) ?? 0;
     const max = schema.maxItems as number | undefined;
     if (max === 0) return this.rule("array", `"[" ${ws} "]"`);
-    const more = `( "," ${ws} ${itemRule} ${ws} ){${Math.max(0, min - 1)},${max === undefined ? "" : max - 1}}`;
+    const more = repeat(this.rule("more", `"," ${ws} ${itemRule} ${ws}`), Math.max(0, min - 1), max === undefined ? undefined : max - 1);
     const items = `${itemRule} ${ws} ${more}`;
     return this.rule("array", `"[" ${ws} ${min === 0 ? `( ${items} )?` : items} "]"`);
   }

@@ -43,14 +43,32 @@ const lengthOf = (text: string): number => [...text].length;
 /**
  * Problems of `value` under `schema`, each as `"path: reason"`; empty when the value is valid.
  * The schema must have passed `checkSchema` (json-schema.ts).
+ *
+ * Polynomial: whether an array or object matches an `anyOf`/`oneOf` branch is worked out once per (branch, value)
+ * pair, so branches that all descend into the same value (a recursive schema) cannot make the work exponential in
+ * the value's depth; a value nested too deep for the stack is reported as a problem, not thrown.
  */
 export function validateJson(value: unknown, schema: SchemaNode): string[] {
   const root = schema;
   const errors: string[] = [];
+  /** Whether a branch matched an array or object, by branch and value (pure: the path only names problems). */
+  const matched = new Map<SchemaNode, WeakMap<object, boolean>>();
   const check = (node: SchemaNode, v: unknown, path: string): boolean => {
+    const composite = typeof v === "object" && v !== null;
+    const known = composite ? matched.get(node)?.get(v) : undefined;
+    if (known !== undefined) {
+      if (!known) errors.push(`${path}: does not match`);
+      return known;
+    }
     const before = errors.length;
     visit(node, v, path);
-    return errors.length === before;
+    const ok = errors.length === before;
+    if (composite) {
+      let byValue = matched.get(node);
+      if (!byValue) matched.set(node, (byValue = new WeakMap()));
+      byValue.set(v, ok);
+    }
+    return ok;
   };
   const visit = (node: SchemaNode, v: unknown, path: string): void => {
     if (node === true) return;
@@ -126,6 +144,11 @@ export function validateJson(value: unknown, schema: SchemaNode): string[] {
       else if (node.additionalProperties !== undefined) visit(node.additionalProperties as SchemaNode, item, childPath);
     }
   };
-  visit(schema, value, "#");
+  try {
+    visit(schema, value, "#");
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return ["#: the value nests too deeply to be validated"];
+  }
   return errors;
 }

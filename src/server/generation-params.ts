@@ -4,28 +4,58 @@
  */
 import type { FunctionTool, GenerationOptions, JsonSchema, ResponseFormat, ToolChoice } from "../chat/types.js";
 import { LIMITS } from "../chat/defaults.js";
+import { hasCode } from "../errors.js";
+import { jsonSchemaToGrammar } from "../grammar/json-schema-grammar.js";
+import { limitName, SCHEMA_LIMITS } from "../grammar/json-schema.js";
 import { TOOL_NAME } from "../types.js";
 import { ApiError } from "./errors.js";
-import { isObject, jsonTypeName, optionalInteger, optionalNumber, optionalStop, optionalString, requireArray, type JsonObject } from "./validate.js";
+import { checkArrayLength, isObject, jsonTypeName, optionalInteger, optionalNumber, optionalStop, optionalString, requireArray, type JsonObject } from "./validate.js";
 
 /** Temperature range of the OpenAI API (narrower than the library's LIMITS.temperature). */
 export const OPENAI_TEMPERATURE = { min: 0, max: 2 } as const;
 
-function parseSchema(value: unknown, param: string): JsonSchema | undefined {
+/** Grammar bytes of one request's schemas so far, against SCHEMA_LIMITS.maxRequestGrammarBytes. */
+export interface SchemaBudget {
+  bytes: number;
+}
+
+/**
+ * A JSON schema field, checked here as the library will check it (supported keywords, SCHEMA_LIMITS, the grammar
+ * built within its bounds), so a bad or oversized schema is a 400 before any model work. The error names `param`
+ * when the field is not a schema at all, else `refusedParam` (a response format's own field, as OpenAI names it).
+ */
+function parseSchema(value: unknown, param: string, budget: SchemaBudget, refusedParam = param): JsonSchema | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) {
     throw new ApiError("invalid_schema", `Invalid schema for '${param}': expected a JSON Schema object, but got ${jsonTypeName(value)}.`, param);
+  }
+  let grammar: string;
+  try {
+    grammar = jsonSchemaToGrammar(value);
+  } catch (error) {
+    if (hasCode(error, "ERR_SCHEMA_INVALID")) throw new ApiError("invalid_schema", `Invalid schema for '${param}': ${(error as Error).message}`, refusedParam);
+    throw error;
+  }
+  budget.bytes += Buffer.byteLength(grammar);
+  if (budget.bytes > SCHEMA_LIMITS.maxRequestGrammarBytes) {
+    throw new ApiError(
+      "invalid_schema",
+      `Invalid schema for '${param}': the grammars of this request's schemas take more than ${SCHEMA_LIMITS.maxRequestGrammarBytes} bytes together, over the limit (${limitName("maxRequestGrammarBytes")}).`,
+      refusedParam,
+    );
   }
   return value;
 }
 
 /**
  * `tools`: Chat Completions shape `{type: "function", function: {name, description, parameters}}` or the flat
- * Responses shape `{type: "function", name, description, parameters}`.
+ * Responses shape `{type: "function", name, description, parameters}`; at most `maxTools` (`ServerOptions.maxTools`).
  */
-export function parseTools(value: unknown, param = "tools"): FunctionTool[] | undefined {
+export function parseTools(value: unknown, budget: SchemaBudget = { bytes: 0 }, maxTools = Number.MAX_SAFE_INTEGER, param = "tools"): FunctionTool[] | undefined {
   if (value === undefined || value === null) return undefined;
-  const tools = requireArray(value, param).map((tool, i): FunctionTool => {
+  const list = requireArray(value, param);
+  checkArrayLength(list, param, maxTools, "--max-tools");
+  const tools = list.map((tool, i): FunctionTool => {
     const tp = `${param}[${i}]`;
     if (!isObject(tool)) throw new ApiError("invalid_type", `Invalid type for '${tp}': expected an object, but got ${jsonTypeName(tool)} instead.`, tp);
     if (tool.type !== "function") {
@@ -40,7 +70,7 @@ export function parseTools(value: unknown, param = "tools"): FunctionTool[] | un
       throw new ApiError("invalid_value", `Invalid value for '${fp}.name': '${name}' must be 1-64 letters, digits, '_' or '-'.`, `${fp}.name`);
     }
     const description = optionalString(fn.description, `${fp}.description`);
-    const parameters = parseSchema(fn.parameters, `${fp}.parameters`);
+    const parameters = parseSchema(fn.parameters, `${fp}.parameters`, budget);
     return { name, ...(description !== undefined && { description }), ...(parameters && { parameters }) };
   });
   const seen = new Set<string>();
@@ -77,7 +107,7 @@ export function parseToolChoice(value: unknown, tools: FunctionTool[] | undefine
  * Structured output. Chat Completions: `{type: "json_schema", json_schema: {name, schema, strict}}`;
  * Responses (`text.format`): `{type: "json_schema", name, schema, strict}`.
  */
-export function parseResponseFormat(value: unknown, param: string): ResponseFormat | undefined {
+export function parseResponseFormat(value: unknown, param: string, budget: SchemaBudget = { bytes: 0 }): ResponseFormat | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw new ApiError("invalid_type", `Invalid type for '${param}': expected an object, but got ${jsonTypeName(value)} instead.`, param);
   switch (value.type) {
@@ -89,7 +119,7 @@ export function parseResponseFormat(value: unknown, param: string): ResponseForm
       const nested = isObject(value.json_schema);
       const spec: JsonObject = nested ? (value.json_schema as JsonObject) : value;
       const sp = nested ? `${param}.json_schema` : param;
-      const schema = parseSchema(spec.schema, `${sp}.schema`);
+      const schema = parseSchema(spec.schema, `${sp}.schema`, budget, param);
       if (!schema) throw new ApiError("invalid_schema", `Missing required parameter: '${sp}.schema'.`, `${sp}.schema`);
       const name = optionalString(spec.name, `${sp}.name`);
       const strict = spec.strict === undefined || spec.strict === null ? undefined : spec.strict === true;

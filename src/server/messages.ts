@@ -9,7 +9,7 @@
  */
 import type { ChatMessage, ToolCall } from "../chat/types.js";
 import { ApiError } from "./errors.js";
-import { isObject, jsonTypeName, optionalString, requireArray } from "./validate.js";
+import { checkArrayLength, isObject, jsonTypeName, optionalString, requireArray } from "./validate.js";
 
 const TEXT_PART_TYPES = new Set(["text", "input_text", "output_text"]);
 
@@ -62,10 +62,14 @@ function parseToolCalls(value: unknown, param: string): ToolCall[] | undefined {
   });
 }
 
-/** Converts and validates OpenAI chat messages. Throws a 400 naming the first bad field. */
-export function parseChatMessages(value: unknown, param = "messages"): ChatMessage[] {
+/**
+ * Converts and validates OpenAI chat messages (at most `maxMessages`: `ServerOptions.maxMessages`). Throws a 400
+ * naming the first bad field.
+ */
+export function parseChatMessages(value: unknown, param = "messages", maxMessages = Number.MAX_SAFE_INTEGER): ChatMessage[] {
   const raw = requireArray(value, param);
   if (raw.length === 0) throw new ApiError("invalid_value", `Invalid value for '${param}': expected a non-empty array.`, param);
+  checkArrayLength(raw, param, maxMessages, "--max-messages");
   const toolNamesById = new Map<string, string>();
   return raw.map((message, i): ChatMessage => {
     const mp = `${param}[${i}]`;

@@ -64,6 +64,13 @@ export interface ServerOptions {
   /** Largest accepted request body in bytes (default 4 MiB). */
   bodyLimitBytes?: number;
   /**
+   * Most chat `messages` (or Responses `input` items) one request may hold; beyond: 400 `array_above_max_length`
+   * naming the field. Default 4096 (DEFAULT_MAX_MESSAGES).
+   */
+  maxMessages?: number;
+  /** Most `tools` one request may offer; beyond: 400 `array_above_max_length`. Default 512 (DEFAULT_MAX_TOOLS). */
+  maxTools?: number;
+  /**
    * A generation request (chat completions, responses) running longer than this is cancelled, its slot freed, and
    * answered 504 `generation_timeout` (a stream gets an error event, then ends). Default 600000 ms; 0: no limit.
    */
@@ -135,6 +142,14 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** Longest a generation request may run before it is cancelled (`ServerOptions.requestTimeoutMs`). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 600_000;
+/**
+ * Most messages (or input items) per request (`ServerOptions.maxMessages`): twice what the default context can hold
+ * anyway (every message takes at least 4 tokens: 4096 of them need 16384, the default context is 8192); raise it
+ * with a much larger context.
+ */
+export const DEFAULT_MAX_MESSAGES = 4096;
+/** Most tools per request (`ServerOptions.maxTools`): four times OpenAI's limit of 128. */
+export const DEFAULT_MAX_TOOLS = 512;
 
 const GENERATION_ROUTES = new Set(["/v1/chat/completions", "/v1/responses"]);
 const PUBLIC_ROUTES = new Set(["/v1/health", "/health"]);
@@ -186,6 +201,7 @@ export function createServer(options: ServerOptions): GptOssServer {
     inFlight,
     defaults: { ...options.defaults },
     reasoningFields: options.reasoningFields ?? ["reasoning", "reasoning_content"],
+    limits: { maxMessages: options.maxMessages ?? DEFAULT_MAX_MESSAGES, maxTools: options.maxTools ?? DEFAULT_MAX_TOOLS },
     responseStore: state.responses,
     chargeUsage: (request, usage) => admission.chargeUsage(request, usage),
     version: PACKAGE_VERSION,

@@ -51,6 +51,17 @@ export function optionalBoolean(value: unknown, param: string): boolean | undefi
   return value;
 }
 
+/** At most `max` items (OpenAI's `array_above_max_length`), checked before any item is looked at. */
+export function checkArrayLength(value: readonly unknown[], param: string, max: number, option: string): void {
+  if (value.length > max) {
+    throw new ApiError(
+      "array_above_max_length",
+      `Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${value.length} instead (this server's ${option}).`,
+      param,
+    );
+  }
+}
+
 export function requireArray(value: unknown, param: string): unknown[] {
   if (value === undefined || value === null) {
     throw new ApiError("missing_required_parameter", `Missing required parameter: '${param}'.`, param);

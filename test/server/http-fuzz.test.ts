@@ -1,6 +1,8 @@
 // HTTP fuzz, bounded: generated bad requests (test/helpers/http-fuzz.ts) against a real server over a socket, with
 // the real library (over a scripted context) behind it. Every answer is a 200 or an OpenAI-shaped 4xx — never a 5xx
-// for a client's mistake — and the server is still healthy afterwards. `scripts/fuzz-http.ts` runs more cases.
+// for a client's mistake — and the server is still healthy afterwards. Requests over a limit (giant, deep or cyclic
+// schemas in response formats and tool parameters, too many messages or tools) get exactly their 400, naming the
+// field. `scripts/fuzz-http.ts` runs more cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../src/chat/types.js";
 import { fuzzCases, sendFuzz } from "../helpers/http-fuzz.js";

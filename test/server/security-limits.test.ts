@@ -1,14 +1,18 @@
 // Per-key permissions, the key file and the limits, against a real server on a real socket: 403 for a model or
 // route a key may not use and /v1/models filtered; the key file reloaded on change (and kept when invalid); the
-// request timeout cancelling a generation and freeing its slot; the per-key concurrency cap and token quota; logs
-// free of keys and prompts.
+// request timeout cancelling a generation and freeing its slot; the per-key concurrency cap and token quota; the
+// counts one request may hold (messages, input items, tools), schema bounds and the context size as 400s naming the
+// field; logs free of keys and prompts.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ApiKeyEntry } from "../../src/server/index.js";
+import { parseServeConfig } from "../../src/cli/serve.js";
+import { SCHEMA_LIMITS } from "../../src/grammar/json-schema.js";
+import { DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS, type ApiKeyEntry } from "../../src/server/index.js";
 import { FakeModel } from "../helpers/fake-model.js";
+import { createScriptedModel, harmonyScript } from "../helpers/scripted-context.js";
 import { startServer, type Harness } from "./harness.js";
 
 let h: Harness | undefined;
@@ -252,6 +256,104 @@ describe("per-key limits", () => {
     h = await startServer({ fake: new FakeModel() }, { tokensPerMinute: 20 });
     expect((await call(h.baseUrl, undefined, "/v1/chat/completions", chat("fake"))).status).toBe(200);
     expect((await call(h.baseUrl, undefined, "/v1/chat/completions", chat("fake"))).body.error?.code).toBe("token_quota_exceeded");
+  });
+});
+
+describe("request counts", () => {
+  const messages = (count: number) => Array.from({ length: count }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: `m${i}` }));
+  const tools = (count: number, nested = true) =>
+    Array.from({ length: count }, (_, i) => (nested ? { type: "function", function: { name: `t${i}`, parameters: { type: "object" } } } : { type: "function", name: `t${i}` }));
+  const tooLong = (param: string, max: number, got: number) => ({
+    type: "invalid_request_error",
+    code: "array_above_max_length",
+    param,
+    message: expect.stringContaining(`Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${got} instead`),
+  });
+
+  it("takes the default maximum of messages and tools, and answers 400 array_above_max_length beyond it", async () => {
+    expect([DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS]).toEqual([4096, 512]);
+    const model = new FakeModel({ content: "ok" });
+    h = await startServer({ fake: model });
+    expect((await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: messages(DEFAULT_MAX_MESSAGES), tools: tools(DEFAULT_MAX_TOOLS) })).status).toBe(200);
+    const overMessages = await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: messages(DEFAULT_MAX_MESSAGES + 1) });
+    expect(overMessages.status).toBe(400);
+    expect(overMessages.body.error).toEqual(tooLong("messages", DEFAULT_MAX_MESSAGES, DEFAULT_MAX_MESSAGES + 1));
+    const overTools = await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: messages(1), tools: tools(DEFAULT_MAX_TOOLS + 1) });
+    expect(overTools.body.error).toEqual(tooLong("tools", DEFAULT_MAX_TOOLS, DEFAULT_MAX_TOOLS + 1));
+    const overInput = await call(h.baseUrl, undefined, "/v1/responses", { input: messages(DEFAULT_MAX_MESSAGES + 1) });
+    expect(overInput.body.error).toEqual(tooLong("input", DEFAULT_MAX_MESSAGES, DEFAULT_MAX_MESSAGES + 1));
+    expect(model.calls).toHaveLength(1); // the refused requests never reached the model
+  });
+
+  it("applies maxMessages to messages and Responses input items, maxTools to both routes' tools (stream or not)", async () => {
+    h = await startServer({ fake: new FakeModel({ content: "ok" }) }, { maxMessages: 3, maxTools: 1 });
+    expect((await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: messages(3), tools: tools(1) })).status).toBe(200);
+    expect((await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: messages(4), stream: true })).body.error).toEqual(tooLong("messages", 3, 4));
+    expect((await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: messages(1), tools: tools(2) })).body.error).toEqual(tooLong("tools", 1, 2));
+    expect((await call(h.baseUrl, undefined, "/v1/responses", { input: messages(3), tools: tools(1, false) })).status).toBe(200);
+    expect((await call(h.baseUrl, undefined, "/v1/responses", { input: messages(4), stream: true })).body.error).toEqual(tooLong("input", 3, 4));
+    expect((await call(h.baseUrl, undefined, "/v1/responses", { input: "hi", tools: tools(2, false) })).body.error).toEqual(tooLong("tools", 1, 2));
+    // A string input is one item.
+    expect((await call(h.baseUrl, undefined, "/v1/responses", { input: "x".repeat(1000) })).status).toBe(200);
+  });
+
+  it("reads --max-messages and --max-tools", () => {
+    const env = { GPT_OSS_CONFIG: "/nonexistent/config.json" };
+    expect(parseServeConfig(["--model", "demo", "--max-messages", "10", "--max-tools", "0"], env).server).toMatchObject({ maxMessages: 10, maxTools: 0 });
+    expect(parseServeConfig(["--model", "demo"], env).server).not.toHaveProperty("maxMessages");
+    expect(() => parseServeConfig(["--model", "demo", "--max-messages", "0"], env)).toThrow(/--max-messages/);
+    expect(() => parseServeConfig(["--model", "demo", "--max-tools", "-1"], env)).toThrow(/--max-tools/);
+  });
+});
+
+describe("schema bounds and the context size", () => {
+  /** Object schemas nested `levels` deep, as text (JSON.stringify would recurse). */
+  const deepSchema = (levels: number) => `${'{"type":"object","properties":{"a":'.repeat(levels)}{"type":"string"}${"}}".repeat(levels)}`;
+  const post = async (path: string, body: string) => {
+    const response = await fetch(`${h!.baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    return { status: response.status, contentType: response.headers.get("content-type"), body: (await response.json()) as Call["body"] };
+  };
+
+  it("answers 400 invalid_schema naming the schema's field for a schema 10,000 levels deep, in every place a schema goes", async () => {
+    const model = new FakeModel({ content: "ok" });
+    h = await startServer({ fake: model });
+    const deep = deepSchema(10_000);
+    const cases: Array<[string, string, string]> = [
+      ["/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":${deep}}}}`, "response_format"],
+      ["/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"stream":true,"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`, "tools[0].function.parameters"],
+      ["/v1/responses", `{"input":"hi","text":{"format":{"type":"json_schema","name":"x","schema":${deep}}}}`, "text.format"],
+      ["/v1/responses", `{"input":"hi","stream":true,"tools":[{"type":"function","name":"f","parameters":${deep}}]}`, "tools[0].parameters"],
+    ];
+    for (const [path, body, param] of cases) {
+      const answer = await post(path, body);
+      expect(answer.status, param).toBe(400);
+      expect(answer.contentType).toContain("application/json"); // not an event stream: refused before any work
+      expect(answer.body.error).toMatchObject({ type: "invalid_request_error", code: "invalid_schema", param });
+      expect(answer.body.error!.message).toContain(`SCHEMA_LIMITS.maxDepth = ${SCHEMA_LIMITS.maxDepth}`);
+      expect(answer.body.error!.message.length).toBeLessThan(1000);
+    }
+    const cycle = await post("/v1/chat/completions", JSON.stringify({ messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "f", parameters: { $ref: "#" } } }] }));
+    expect(cycle.body.error).toMatchObject({ code: "invalid_schema", param: "tools[0].function.parameters" });
+    expect(model.calls).toHaveLength(0);
+  });
+
+  it("answers 400 context_length_exceeded for a prompt longer than the context, naming both numbers", async () => {
+    const { model } = await createScriptedModel({ contextSize: 256, sequences: 1, script: (t) => harmonyScript(t, () => ["<|channel|>final<|message|>ok<|return|>"]) });
+    try {
+      h = await startServer({ scripted: model });
+      const long = { role: "user", content: "word ".repeat(2000) };
+      const chat = await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: [long] });
+      expect(chat.status).toBe(400);
+      expect(chat.body.error).toMatchObject({ type: "invalid_request_error", code: "context_length_exceeded", param: "messages" });
+      expect(chat.body.error!.message).toMatch(/maximum context length is 256 tokens, but the messages take \d+ tokens/);
+      const responses = await call(h.baseUrl, undefined, "/v1/responses", { input: [long] });
+      expect(responses.body.error).toMatchObject({ code: "context_length_exceeded", param: "input" });
+      expect((await call(h.baseUrl, undefined, "/v1/chat/completions", { messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+    } finally {
+      await h?.close();
+      h = undefined;
+      await model.dispose();
+    }
   });
 });
 

@@ -3,8 +3,10 @@
  * parameters, turn rules (tools, tool choice, grammars, reasoning budget, stop strings) and the output checks.
  * Every option is validated here, before any work.
  */
-import { assertNoInvertedRepetition } from "../../grammar/gbnf-check.js";
+import { assertGrammarUsable } from "../../grammar/gbnf-check.js";
 import { jsonObjectGrammar, jsonSchemaToGrammar } from "../../grammar/json-schema-grammar.js";
+import { limitName, SCHEMA_LIMITS } from "../../grammar/json-schema.js";
+import { GptOssError } from "../../errors.js";
 import { randomSeed, type SamplingParams } from "../../engine/sampling.js";
 import type { TurnRules } from "./turn-policy.js";
 import { renderChatPrompt } from "../../harmony/index.js";
@@ -118,7 +120,7 @@ function finalFormat(options: GenerationOptions): { grammar?: string; json?: { s
   const grammar = optionalString(options.grammar, "grammar");
   const format = options.responseFormat === undefined ? undefined : (requireObject(options.responseFormat, "responseFormat") as ResponseFormat);
   if (format === undefined || format.type === "text") {
-    if (grammar) assertNoInvertedRepetition(grammar); // the one mistake llama.cpp's parser does not survive
+    if (grammar) assertGrammarUsable(grammar); // what llama.cpp's parser does not survive, or takes long over
     return grammar ? { grammar } : {};
   }
   if (grammar !== undefined) throw invalid("either responseFormat or grammar, not both", "grammar", grammar);
@@ -128,6 +130,34 @@ function finalFormat(options: GenerationOptions): { grammar?: string; json?: { s
     return { grammar: jsonSchemaToGrammar(schema), json: { schema } };
   }
   throw invalid('responseFormat.type "text", "json_object" or "json_schema"', "responseFormat.type", (format as { type: unknown }).type);
+}
+
+/**
+ * Each tool's argument grammar (a tool without parameters takes any object), checked before anything renders the
+ * schemas, together with the answer's grammar within SCHEMA_LIMITS.maxRequestGrammarBytes.
+ * @throws GptOssError ERR_SCHEMA_INVALID naming the tool.
+ */
+function toolGrammarsOf(tools: readonly FunctionTool[], finalGrammar: string | undefined): Map<string, string> {
+  const grammars = new Map<string, string>();
+  let bytes = finalGrammar === undefined ? 0 : Buffer.byteLength(finalGrammar);
+  tools.forEach((tool, i) => {
+    let grammar: string;
+    try {
+      grammar = tool.parameters ? jsonSchemaToGrammar(tool.parameters) : jsonObjectGrammar();
+    } catch (error) {
+      if (!(error instanceof GptOssError)) throw error;
+      throw new GptOssError(error.code, `tools[${i}] (${tool.name}) parameters: ${error.message}`, { cause: error });
+    }
+    bytes += Buffer.byteLength(grammar);
+    if (bytes > SCHEMA_LIMITS.maxRequestGrammarBytes) {
+      throw new GptOssError(
+        "ERR_SCHEMA_INVALID",
+        `tools[${i}] (${tool.name}) parameters: the grammars of this request's schemas take more than ${SCHEMA_LIMITS.maxRequestGrammarBytes} bytes together, over the limit (${limitName("maxRequestGrammarBytes")}).`,
+      );
+    }
+    grammars.set(tool.name, grammar);
+  });
+  return grammars;
 }
 
 const DEFAULTS_KEYS = ["maxTokens", "temperature", "topP", "reasoningEffort"] as const;
@@ -172,6 +202,8 @@ export function resolveTurn(messagesInput: unknown, optionsInput: unknown, conte
   };
   const stop = validateStop(options.stop);
   const instructions = optionalString(options.instructions, "instructions");
+  // Before rendering: the prompt shows the schemas, which must have passed their checks (depth, size) first.
+  const toolGrammars = toolGrammarsOf(tools, format.grammar);
 
   const prompt = renderChatPrompt(messages, {
     reasoningEffort: options.reasoningEffort ?? null,
@@ -181,10 +213,6 @@ export function resolveTurn(messagesInput: unknown, optionsInput: unknown, conte
     responseFormat: options.responseFormat,
   }).renderTokens(context.tokenizer);
 
-  const toolGrammars = new Map<string, string>();
-  for (const tool of tools) {
-    toolGrammars.set(tool.name, tool.parameters ? jsonSchemaToGrammar(tool.parameters) : jsonObjectGrammar());
-  }
   return {
     prompt,
     ...(explicitMaxTokens !== undefined && { maxTokens: explicitMaxTokens }),

@@ -1,7 +1,8 @@
 /** POST /v1/chat/completions body → model id, library messages and GenerationOptions (validated). */
 import type { ChatMessage, GenerationOptions } from "../../chat/types.js";
+import type { RequestLimits } from "../context.js";
 import { ApiError } from "../errors.js";
-import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools } from "../generation-params.js";
+import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools, type SchemaBudget } from "../generation-params.js";
 import { parseChatMessages } from "../messages.js";
 import { mapReasoning } from "../reasoning.js";
 import { optionalBoolean, optionalInteger, optionalObject, optionalString, requireBodyObject } from "../validate.js";
@@ -21,10 +22,13 @@ export interface ChatCompletionRequest {
   excludeReasoning: boolean;
 }
 
-export function parseChatCompletionRequest(raw: unknown): ChatCompletionRequest {
+/** No limits on counts (the server passes its own). */
+const UNLIMITED: RequestLimits = { maxMessages: Number.MAX_SAFE_INTEGER, maxTools: Number.MAX_SAFE_INTEGER };
+
+export function parseChatCompletionRequest(raw: unknown, limits: RequestLimits = UNLIMITED): ChatCompletionRequest {
   const body = requireBodyObject(raw);
   const model = optionalString(body.model, "model");
-  const messages = parseChatMessages(body.messages);
+  const messages = parseChatMessages(body.messages, "messages", limits.maxMessages);
 
   const n = optionalInteger(body.n, "n", 1);
   if (n !== undefined && n !== 1) throw new ApiError("unsupported_parameter", "Unsupported value for 'n': only n = 1 is supported.", "n");
@@ -49,9 +53,10 @@ export function parseChatCompletionRequest(raw: unknown): ChatCompletionRequest 
     reasoningEnabled === false ? 0 : reasoningBudget,
   );
 
-  const tools = parseTools(body.tools);
+  const schemas: SchemaBudget = { bytes: 0 };
+  const tools = parseTools(body.tools, schemas, limits.maxTools);
   const toolChoice = parseToolChoice(body.tool_choice, tools);
-  const responseFormat = parseResponseFormat(body.response_format, "response_format");
+  const responseFormat = parseResponseFormat(body.response_format, "response_format", schemas);
   const grammar = parseGrammar(body.grammar, responseFormat);
   // Only the type is checked here: whether it fits with the prompt is the library's call (400 naming both numbers).
   const maxTokens = optionalInteger(body.max_completion_tokens, "max_completion_tokens", 1) ?? optionalInteger(body.max_tokens, "max_tokens", 1);

@@ -14,7 +14,7 @@ const PARAM_HINTS = { invalid_schema: "response_format", invalid_grammar: "gramm
 export function registerChatCompletions(app: FastifyInstance, ctx: ServerContext): void {
   app.post("/v1/chat/completions", async (request, reply) => {
     const startedAt = performance.now();
-    const parsed = parseChatCompletionRequest(request.body);
+    const parsed = parseChatCompletionRequest(request.body, ctx.limits);
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const signal = ctx.inFlight.track(reply);
     const entry = ctx.router.resolve(

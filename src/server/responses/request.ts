@@ -5,11 +5,12 @@
  * is attached to the assistant turn that follows it.
  */
 import type { ChatMessage, GenerationOptions, ToolCall } from "../../chat/types.js";
+import type { RequestLimits } from "../context.js";
 import { ApiError } from "../errors.js";
-import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools } from "../generation-params.js";
+import { parseGrammar, parseResponseFormat, parseSampling, parseToolChoice, parseTools, type SchemaBudget } from "../generation-params.js";
 import { contentText } from "../messages.js";
 import { mapReasoning } from "../reasoning.js";
-import { isObject, jsonTypeName, optionalBoolean, optionalInteger, optionalObject, optionalString, requireBodyObject } from "../validate.js";
+import { checkArrayLength, isObject, jsonTypeName, optionalBoolean, optionalInteger, optionalObject, optionalString, requireBodyObject } from "../validate.js";
 
 export interface ResponsesRequest {
   model?: string;
@@ -34,14 +35,15 @@ function reasoningItemText(item: Record<string, unknown>): string {
 }
 
 /**
- * Converts `input` items. `toolNames` maps call ids of earlier turns (the previous response) to tool names,
- * so a `function_call_output` can name the tool it answers.
+ * Converts `input` items (at most `maxItems`: `ServerOptions.maxMessages`). `toolNames` maps call ids of earlier
+ * turns (the previous response) to tool names, so a `function_call_output` can name the tool it answers.
  */
-export function parseResponseInput(value: unknown, toolNames: ReadonlyMap<string, string> = new Map()): ChatMessage[] {
+export function parseResponseInput(value: unknown, toolNames: ReadonlyMap<string, string> = new Map(), maxItems = Number.MAX_SAFE_INTEGER): ChatMessage[] {
   if (typeof value === "string") return [{ role: "user", content: value }];
   if (!Array.isArray(value)) {
     throw new ApiError("invalid_type", `Invalid type for 'input': expected a string or an array of input items, but got ${jsonTypeName(value)} instead.`, "input");
   }
+  checkArrayLength(value, "input", maxItems, "--max-messages");
   const names = new Map(toolNames);
   const messages: ChatMessage[] = [];
   let pendingReasoning: string | undefined;
@@ -104,13 +106,20 @@ export function parseResponseInput(value: unknown, toolNames: ReadonlyMap<string
   return messages;
 }
 
+/** No limits on counts (the server passes its own). */
+const UNLIMITED: RequestLimits = { maxMessages: Number.MAX_SAFE_INTEGER, maxTools: Number.MAX_SAFE_INTEGER };
+
 /** Validates the body; the input is converted later, once the previous response (if any) is known. */
-export function parseResponsesRequest(raw: unknown, toolNamesOf: (previousId: string) => ReadonlyMap<string, string>): ResponsesRequest {
+export function parseResponsesRequest(
+  raw: unknown,
+  toolNamesOf: (previousId: string) => ReadonlyMap<string, string>,
+  limits: RequestLimits = UNLIMITED,
+): ResponsesRequest {
   const body = requireBodyObject(raw);
   const model = optionalString(body.model, "model");
   const previousResponseId = optionalString(body.previous_response_id, "previous_response_id");
   if (body.input === undefined || body.input === null) throw new ApiError("missing_required_parameter", "Missing required parameter: 'input'.", "input");
-  const input = parseResponseInput(body.input, previousResponseId ? toolNamesOf(previousResponseId) : undefined);
+  const input = parseResponseInput(body.input, previousResponseId ? toolNamesOf(previousResponseId) : undefined, limits.maxMessages);
   if (input.length === 0 && !previousResponseId) throw new ApiError("invalid_value", "Invalid value for 'input': expected at least one item.", "input");
 
   const instructions = optionalString(body.instructions, "instructions");
@@ -124,9 +133,10 @@ export function parseResponsesRequest(raw: unknown, toolNamesOf: (previousId: st
     optionalInteger(reasoning?.max_tokens, "reasoning.max_tokens", 0),
   );
   const text = optionalObject(body.text, "text");
-  const responseFormat = parseResponseFormat(text?.format, "text.format");
+  const schemas: SchemaBudget = { bytes: 0 };
+  const responseFormat = parseResponseFormat(text?.format, "text.format", schemas);
   const grammar = parseGrammar(body.grammar, responseFormat);
-  const tools = parseTools(body.tools);
+  const tools = parseTools(body.tools, schemas, limits.maxTools);
   const toolChoice = parseToolChoice(body.tool_choice, tools);
   const maxOutputTokens = optionalInteger(body.max_output_tokens, "max_output_tokens", 1);
   const sampling = parseSampling({ temperature: body.temperature, top_p: body.top_p, seed: body.seed, top_k: body.top_k, min_p: body.min_p });

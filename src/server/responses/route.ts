@@ -49,7 +49,7 @@ export function registerResponses(app: FastifyInstance, ctx: ServerContext): voi
       if (!previousTurn || id !== previousId) throw new ApiError("previous_response_not_found", `Previous response with id '${id}' not found (unknown or expired).`, "previous_response_id");
       return previousTurn;
     };
-    const parsed = parseResponsesRequest(request.body, (id) => toolNamesOf(previous(id).messages));
+    const parsed = parseResponsesRequest(request.body, (id) => toolNamesOf(previous(id).messages), ctx.limits);
     const hints = { ...PARAM_HINTS, invalid_reasoning_effort: parsed.reasoningParam };
     const history = parsed.previousResponseId ? previous(parsed.previousResponseId).messages : [];
     const messages = [...history, ...parsed.input];
