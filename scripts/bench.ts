@@ -1,9 +1,11 @@
 /**
- * Prefill and decode throughput of this package's addon next to llama.cpp's own llama-bench (built from the same
- * vendored tree with -march=native: the fastest llama.cpp this machine runs) and node-llama-cpp's prebuilt binary, on the same model in the same run, with the ratios
- * to llama-bench. Optionally (--prefix-reuse) the follow-up-turn time of the library API against a cold prefill.
+ * Prefill and decode throughput of this package's addon and library next to llama.cpp's own llama-bench (built from
+ * the same vendored tree with -march=native: the fastest llama.cpp this machine runs) and node-llama-cpp's prebuilt
+ * binary, on the same model in the same run, with the ratios to llama-bench; then the server (`gpt-oss serve`, one
+ * stream and 8 streams at once) against llama-server built the same way (scripts/bench/server.ts). Optionally
+ * (--prefix-reuse) the follow-up-turn time of the library API against a cold prefill.
  *
- *   npm run bench -- [--model PATH] [--threads 2] [--prompt 512] [--gen 128] [--reps 3] [--json] ...
+ *   npm run bench -- [--model PATH | --layers 24] [--threads 2] [--prompt 512] [--gen 128] [--reps 3] [--json] ...
  *
  * Protocol (llama-bench's, applied to every engine): prefill = the whole prompt in one decode on an empty cache,
  * logits of the last token; decode = `gen` single-token decodes from an empty cache; one warmup of each, then
@@ -14,13 +16,14 @@
  * auto, f16 KV cache, sliding-window layers not kept in full. Each engine runs in a child process of its own.
  */
 import { spawnSync } from "node:child_process";
-import { buildLlamaBench } from "./build-llama-tools.mjs";
+import { buildLlamaTools } from "./build-llama-tools.mjs";
 import { benchLlamaBench } from "./bench/llama-bench.js";
 import { runInChild } from "./bench/child.js";
 import { ensureBenchModel } from "./bench/fixture.js";
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from "./bench/options.js";
 import { PREFIX_REUSE_TARGET, type PrefixReuseResult } from "./bench/prefix-reuse.js";
-import { buildReport, finishMachineInfo, formatReport, machineInfo } from "./bench/report.js";
+import { buildReport, finishMachineInfo, formatReport, formatServerReport, machineInfo } from "./bench/report.js";
+import { benchGptOssServer, benchLlamaServer, type ServerBenchSettings, type ServerResult } from "./bench/server.js";
 import { mergeRounds, randomPromptTokens, type BenchSettings, type EngineResult } from "./bench/types.js";
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -39,21 +42,48 @@ function formatPrefixReuse(result: PrefixReuseResult): string {
 /** ggml features a CPU may advertise and still fault on (AMX tiles under some hypervisors). */
 const MAY_FAULT = ["AMX_TILE", "AMX_INT8", "AMX_BF16"];
 
+/** The llama.cpp tools of one build, and how it was built. */
+interface LlamaTools {
+  benchPath: string;
+  serverPath: string;
+  build: string;
+}
+
 /**
- * The fastest llama-bench that runs here: -march=native, unless a short run of it dies on an illegal instruction;
- * then every CPU feature but those that may fault.
+ * The fastest llama.cpp build that runs here: -march=native, unless a short run of its llama-bench dies on an
+ * illegal instruction; then every CPU feature but those that may fault.
  */
-function fastestLlamaBench(settings: BenchSettings): { path: string; build: string } {
-  const native = buildLlamaBench();
-  const probe = spawnSync(native.path, ["-m", settings.modelPath, "-t", String(settings.threads), "-p", "16", "-n", "2", "-r", "1"], { stdio: "ignore" });
-  if (probe.signal !== "SIGILL") return { path: native.path, build: "-march=native" };
+function fastestLlamaTools(settings: BenchSettings): LlamaTools {
+  const native = buildLlamaTools();
+  const probe = spawnSync(native.benchPath, ["-m", settings.modelPath, "-t", String(settings.threads), "-p", "16", "-n", "2", "-r", "1"], { stdio: "ignore" });
+  if (probe.signal !== "SIGILL") return { ...native, build: "-march=native" };
   log(`the -march=native llama-bench died with SIGILL: the reference is built with every CPU feature but ${MAY_FAULT.join(", ")}`);
-  return { path: buildLlamaBench({ without: MAY_FAULT }).path, build: `native features minus ${MAY_FAULT.join(", ")}` };
+  return { ...buildLlamaTools({ without: MAY_FAULT }), build: `native features minus ${MAY_FAULT.join(", ")}` };
+}
+
+/**
+ * The server rows: gpt-oss serve and llama-server, `rounds` times each, interleaved (order reversed every other
+ * round). Returns each server's rounds.
+ */
+async function benchServers(reference: LlamaTools, settings: ServerBenchSettings, rounds: number): Promise<ServerResult[][]> {
+  const servers = [
+    { name: "gpt-oss-node server", run: (round: number) => benchGptOssServer(settings, round) },
+    { name: "llama-server", run: (round: number) => benchLlamaServer(reference.serverPath, reference.build, settings, round) },
+  ];
+  const results: ServerResult[][] = servers.map(() => []);
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 0 ? [1, 0] : [0, 1];
+    for (const i of order) {
+      log(`${servers[i]!.name}${rounds > 1 ? ` (round ${round}/${rounds})` : ""}`);
+      results[i]!.push(await servers[i]!.run(round));
+    }
+  }
+  return results;
 }
 
 async function main(options: BenchOptions): Promise<void> {
   const settings: BenchSettings = {
-    modelPath: options.model ?? (await ensureBenchModel(log)),
+    modelPath: options.model ?? (await ensureBenchModel(log, "random", "20b", options.layers)),
     threads: options.threads,
     prompt: options.prompt,
     gen: options.gen,
@@ -65,9 +95,9 @@ async function main(options: BenchOptions): Promise<void> {
   };
   const machine = machineInfo();
   const engines: Array<{ name: string; run: () => Promise<EngineResult> }> = [];
-  if (!options.skipLlamaBench) {
-    const reference = fastestLlamaBench(settings);
-    engines.push({ name: "llama-bench", run: () => benchLlamaBench(reference.path, settings, reference.build) });
+  const reference = options.skipLlamaBench && options.skipServer ? undefined : fastestLlamaTools(settings);
+  if (reference && !options.skipLlamaBench) {
+    engines.push({ name: "llama-bench", run: () => benchLlamaBench(reference.benchPath, settings, reference.build) });
   }
   engines.push({ name: "gpt-oss-node addon", run: () => runInChild<EngineResult>({ task: "addon", settings }) });
   if (!options.skipLibrary) {
@@ -89,6 +119,9 @@ async function main(options: BenchOptions): Promise<void> {
     }
   }
   const results = rounds.map((engineRounds) => mergeRounds(engineRounds));
+  const servers = reference && !options.skipServer
+    ? await benchServers(reference, { modelPath: settings.modelPath, threads: settings.threads, gen: settings.gen, reps: settings.reps }, options.rounds)
+    : undefined;
   let prefixReuse: PrefixReuseResult | undefined;
   if (options.prefixReuse) {
     log(`prefix reuse on a ${options.history}-token history`);
@@ -97,9 +130,10 @@ async function main(options: BenchOptions): Promise<void> {
 
   const report = buildReport(finishMachineInfo(machine), settings, results, rounds);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...report, prefixReuse }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, servers, prefixReuse }, null, 2)}\n`);
   } else {
     process.stdout.write(`\n${formatReport(report)}\n`);
+    if (servers) process.stdout.write(`\n${formatServerReport(servers, report)}\n`);
     if (prefixReuse) process.stdout.write(`\n${formatPrefixReuse(prefixReuse)}\n`);
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds llama.cpp's own `llama-bench` from vendor/llama.cpp into build/llama-tools/, the reference the
-// benchmark (scripts/bench.ts) compares the addon against: the fastest llama.cpp this machine runs, i.e. built
+// Builds llama.cpp's own `llama-bench` and `llama-server` from vendor/llama.cpp into build/llama-tools/, the
+// references the benchmark (scripts/bench.ts) compares the addon and the server against: the fastest llama.cpp this
+// machine runs, i.e. built
 // with -march=native, or (`without`, when that build dies on an instruction the CPU advertises but faults on) with
 // every CPU feature but those, into build/llama-tools-without-<features>/. Static libraries, its own binary dir.
 // Usage: node scripts/build-llama-tools.mjs [--force] [--without AMX_TILE,AMX_INT8,AMX_BF16]
@@ -17,10 +18,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "vendor", "llama.cpp");
 /** Written by scripts/vendor.mjs whenever it (re)creates vendor/llama.cpp. */
 const vendorStamp = join(source, ".gpt-oss-node-vendor.json");
-export const LLAMA_TOOLS_DIR = join(root, "build", "llama-tools");
+const LLAMA_TOOLS_DIR = join(root, "build", "llama-tools");
 const toolsDir = (without) => (without.length ? `${LLAMA_TOOLS_DIR}-without-${without.join("-").toLowerCase()}` : LLAMA_TOOLS_DIR);
-const benchPath = (dir) => join(dir, "bin", process.platform === "win32" ? "llama-bench.exe" : "llama-bench");
-export const LLAMA_BENCH_PATH = benchPath(LLAMA_TOOLS_DIR);
+const toolPath = (dir, tool) => join(dir, "bin", process.platform === "win32" ? `${tool}.exe` : tool);
+/** The tools built, each one a CMake target and the binary of the same name. */
+const TOOLS = ["llama-bench", "llama-server"];
 
 const DEFINES = [
   "CMAKE_BUILD_TYPE=Release",
@@ -29,7 +31,9 @@ const DEFINES = [
   "LLAMA_BUILD_TOOLS=ON",
   "LLAMA_BUILD_TESTS=OFF",
   "LLAMA_BUILD_EXAMPLES=OFF",
-  "LLAMA_BUILD_SERVER=OFF",
+  "LLAMA_BUILD_SERVER=ON",
+  "LLAMA_BUILD_UI=OFF", // the API is measured, not the web page: no npm build,
+  "LLAMA_USE_PREBUILT_UI=OFF", // and no download of a prebuilt one
   "LLAMA_BUILD_APP=OFF",
   "LLAMA_OPENSSL=OFF",
   "LLAMA_ALL_WARNINGS=OFF",
@@ -53,14 +57,17 @@ function run(command, args) {
 
 /** Up to date: built after the vendor tree was (re)made, with the same definitions. */
 function isUpToDate(dir, defines) {
-  const binary = benchPath(dir);
   const stamp = join(dir, "gpt-oss-defines.json");
-  if (!existsSync(binary) || !existsSync(vendorStamp) || !existsSync(stamp)) return false;
-  return statSync(binary).mtimeMs > statSync(vendorStamp).mtimeMs && readFileSync(stamp, "utf8") === JSON.stringify(defines);
+  if (!existsSync(vendorStamp) || !existsSync(stamp) || readFileSync(stamp, "utf8") !== JSON.stringify(defines)) return false;
+  const vendored = statSync(vendorStamp).mtimeMs;
+  return TOOLS.every((tool) => existsSync(toolPath(dir, tool)) && statSync(toolPath(dir, tool)).mtimeMs > vendored);
 }
 
-/** Builds llama-bench unless an up-to-date one exists; returns its path and the CPU definitions it was built with. */
-export function buildLlamaBench({ force = false, without = [] } = {}) {
+/**
+ * Builds llama-bench and llama-server unless up-to-date ones exist; returns their paths and the CPU definitions they
+ * were built with.
+ */
+export function buildLlamaTools({ force = false, without = [] } = {}) {
   if (!existsSync(join(source, "CMakeLists.txt"))) {
     console.error("[gpt-oss-node llama-tools] vendor/llama.cpp is missing: run `npm run vendor` first.");
     process.exit(1);
@@ -69,22 +76,22 @@ export function buildLlamaBench({ force = false, without = [] } = {}) {
   const cpuDefines = nativeDefines({ without });
   const defines = [...DEFINES, ...cpuDefines];
   if (!force && isUpToDate(dir, defines)) {
-    log(`${relative(root, benchPath(dir))} is up to date`);
-    return { path: benchPath(dir), cpuDefines };
+    log(`${relative(root, dir)} is up to date`);
+    return { benchPath: toolPath(dir, "llama-bench"), serverPath: toolPath(dir, "llama-server"), cpuDefines };
   }
   const generator = spawnSync("ninja", ["--version"], { stdio: "ignore" }).status === 0 ? ["-G", "Ninja"] : [];
   const jobs = Number(process.env.GPT_OSS_BUILD_JOBS) || availableParallelism();
   log(`configuring ${relative(root, dir)} (${cpuDefines.join(" ")})`);
   run("cmake", ["-S", source, "-B", dir, ...generator, ...defines.map((d) => `-D${d}`)]);
-  log(`building llama-bench (${jobs} jobs)`);
+  log(`building ${TOOLS.join(" and ")} (${jobs} jobs)`);
   const started = Date.now();
-  run("cmake", ["--build", dir, "--config", "Release", "--target", "llama-bench", "--parallel", String(jobs)]);
+  run("cmake", ["--build", dir, "--config", "Release", "--target", ...TOOLS, "--parallel", String(jobs)]);
   writeFileSync(join(dir, "gpt-oss-defines.json"), JSON.stringify(defines));
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s -> ${relative(root, benchPath(dir))}`);
-  return { path: benchPath(dir), cpuDefines };
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s -> ${relative(root, join(dir, "bin"))}`);
+  return { benchPath: toolPath(dir, "llama-bench"), serverPath: toolPath(dir, "llama-server"), cpuDefines };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { force: { type: "boolean", default: false }, without: { type: "string" } } });
-  buildLlamaBench({ force: values.force, without: values.without ? values.without.split(",") : [] });
+  buildLlamaTools({ force: values.force, without: values.without ? values.without.split(",") : [] });
 }

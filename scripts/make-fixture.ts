@@ -1,14 +1,15 @@
 /**
- * Writes a synthetic gpt-oss GGUF (random weights, real vocabulary and metadata).
+ * Writes a synthetic gpt-oss GGUF (synthetic weights, real vocabulary and metadata).
  *
- *   npx tsx scripts/make-fixture.ts --preset tiny|20b [--layers N] [--seed S] --out PATH
+ *   npx tsx scripts/make-fixture.ts --preset tiny|20b [--layers N] [--seed S] [--weights random|copying] --out PATH
  *
- * The 20b preset at full depth is ~12 GB; `--layers 4` gives a ~2.9 GB benchmark model.
+ * The 20b preset at full depth is ~12 GB; `--layers 4` gives a ~2.9 GB benchmark model. `--weights copying` makes
+ * greedy decoding write a final answer that loops over 32 words (for speculative decoding; src/fixture/copying.ts).
  */
 import { parseArgs } from "node:util";
-import { writeSyntheticModel, type PresetName } from "../src/fixture/index.js";
+import { writeSyntheticModel, type PresetName, type SyntheticWeights } from "../src/fixture/index.js";
 
-const USAGE = "usage: npx tsx scripts/make-fixture.ts --preset tiny|20b [--layers N] [--seed S] --out PATH";
+const USAGE = "usage: npx tsx scripts/make-fixture.ts --preset tiny|20b [--layers N] [--seed S] [--weights random|copying] --out PATH";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -27,11 +28,13 @@ const { values } = parseArgs({
     preset: { type: "string" },
     layers: { type: "string" },
     seed: { type: "string" },
+    weights: { type: "string" },
     out: { type: "string" },
   },
 });
 if (values.preset !== "tiny" && values.preset !== "20b") fail("--preset must be tiny or 20b");
 if (values.out === undefined) fail("--out is required");
+if (values.weights !== undefined && values.weights !== "random" && values.weights !== "copying") fail("--weights must be random or copying");
 
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 const barWidth = 30;
@@ -55,6 +58,7 @@ try {
     preset: values.preset as PresetName,
     layers: parseInteger("layers", values.layers),
     seed: parseInteger("seed", values.seed),
+    weights: values.weights as SyntheticWeights | undefined,
     onProgress: drawProgress,
   });
   process.stderr.write(`\nwrote ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -5,7 +5,7 @@ import { loadedCpuVariant } from "../../src/native/cpu-variant.js";
 import { loadNative } from "../../src/native/index.js";
 import { GREEDY_SAMPLER_OPTIONS } from "../../src/engine/sampling.js";
 import type { NativeContext, NativeSampler } from "../../src/native/types.js";
-import { nowNs, throughputFromDurations, type BenchSettings, type EngineResult } from "./types.js";
+import { ADDON_ENGINE, nowNs, throughputFromDurations, type BenchSettings, type EngineResult } from "./types.js";
 
 const LOG_ERRORS_ONLY = 3;
 
@@ -86,7 +86,7 @@ export async function benchAddon(settings: BenchSettings): Promise<EngineResult>
 
     const { addon: version, llamaCppCommit } = addon.versions();
     return {
-      engine: "gpt-oss-node (addon)",
+      engine: ADDON_ENGINE,
       version: `${version} (llama.cpp ${llamaCppCommit.slice(0, 7)}), CPU code ${loadedCpuVariant() ?? "unknown"}, weights in ${weightBuffers}`,
       prefill: throughputFromDurations(prompt.length, prefillNs),
       decode: throughputFromDurations(settings.gen, decodeNs),

@@ -1,9 +1,12 @@
 // Command-line options of scripts/bench.ts, validated with one uniform message.
 import { parseArgs } from "node:util";
+import { BENCH_LAYERS } from "./fixture.js";
 
 export const USAGE = `usage: npm run bench -- [options]
   --model PATH            GGUF to run (default: ${"`.fixtures/bench-20b-L4.gguf`"}, generated on first use:
                           a synthetic model of gpt-oss-20b geometry with 4 layers, ~3 GB)
+  --layers N              layers of the generated default model (default ${BENCH_LAYERS}; 24 = the full gpt-oss-20b
+                          geometry, ~12 GB, .fixtures/bench-20b-L24.gguf)
   --threads N             CPU threads for every engine (default 2)
   --prompt N              prefill test length, llama-bench -p (default 512)
   --gen N                 decode test length, llama-bench -n (default 128)
@@ -17,12 +20,14 @@ export const USAGE = `usage: npm run bench -- [options]
   --skip-llama-bench      do not build/run llama-bench (no ratios then)
   --skip-node-llama-cpp   do not run node-llama-cpp
   --skip-library          do not run the library row (loadModel + chat/stream)
+  --skip-server           do not run the server rows (gpt-oss serve and llama-server, 1 and 8 streams)
   --prefix-reuse          also time a follow-up turn on a long history against its cold prefill
   --history N             history length of --prefix-reuse in tokens (default 4096)
   --json                  print the results as JSON instead of tables`;
 
 export interface BenchOptions {
   model: string | undefined;
+  layers: number;
   threads: number;
   prompt: number;
   gen: number;
@@ -34,6 +39,7 @@ export interface BenchOptions {
   skipLlamaBench: boolean;
   skipNodeLlamaCpp: boolean;
   skipLibrary: boolean;
+  skipServer: boolean;
   prefixReuse: boolean;
   history: number;
   json: boolean;
@@ -57,6 +63,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       args: argv,
       options: {
         model: { type: "string" },
+        layers: { type: "string", default: String(BENCH_LAYERS) },
         threads: { type: "string", default: "2" },
         prompt: { type: "string", default: "512" },
         gen: { type: "string", default: "128" },
@@ -68,6 +75,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         "skip-llama-bench": { type: "boolean", default: false },
         "skip-node-llama-cpp": { type: "boolean", default: false },
         "skip-library": { type: "boolean", default: false },
+        "skip-server": { type: "boolean", default: false },
         "prefix-reuse": { type: "boolean", default: false },
         history: { type: "string", default: "4096" },
         json: { type: "boolean", default: false },
@@ -82,6 +90,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   const options: BenchOptions = {
     model: values.model,
+    layers: integer("layers", values.layers, 1, 24),
     threads: integer("threads", values.threads, 1, 512),
     prompt: integer("prompt", values.prompt, 1, 65536),
     gen: integer("gen", values.gen, 1, 65536),
@@ -93,6 +102,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     skipLlamaBench: values["skip-llama-bench"],
     skipNodeLlamaCpp: values["skip-node-llama-cpp"],
     skipLibrary: values["skip-library"],
+    skipServer: values["skip-server"],
     prefixReuse: values["prefix-reuse"],
     history: integer("history", values.history, 64, 131072),
     json: values.json,

@@ -1,11 +1,13 @@
-// What the benchmark prints: machine facts and one table of engines with their ratios to llama-bench.
+// What the benchmark prints: machine facts, one table of engines with their ratios to llama-bench, and one of the
+// servers with their ratios to llama-server.
 import { readFileSync, statSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
 import { basename, join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/native/index.js";
 import { LLAMA_BENCH_ENGINE } from "./llama-bench.js";
 import { pairedRatio, type PairedRatio } from "./stats.js";
-import type { BenchSettings, EngineResult, StepBreakdown, Throughput } from "./types.js";
+import type { ServerResult } from "./server.js";
+import { ADDON_ENGINE, throughputFromSamples, type BenchSettings, type EngineResult, type StepBreakdown, type Throughput } from "./types.js";
 
 export interface MachineInfo {
   cpu: string;
@@ -146,5 +148,56 @@ export function formatReport(report: BenchReport): string {
     ...report.results.map((r) => `${r.engine}: ${r.version}`),
     ...report.results.flatMap((r) => (r.decodeStep ? [formatStep(r.engine, r.decodeStep)] : [])),
   ];
+  return lines.join("\n");
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+const meanSd = (xs: readonly number[], digits: number) => {
+  const t = throughputFromSamples(0, xs);
+  return `${t.avgTokensPerSecond.toFixed(digits)} ± ${t.stddevTokensPerSecond.toFixed(digits)}`;
+};
+
+/**
+ * The servers' table (`servers[0]`: gpt-oss-node, `servers[1]`: llama-server; each a list of rounds) and the ratios
+ * the targets are stated in: gpt-oss-node's server against llama-server (paired by round) and its one stream
+ * against the addon's decode in the engines' table.
+ */
+export function formatServerReport(servers: readonly ServerResult[][], report: BenchReport): string {
+  const all = (rounds: readonly ServerResult[], pick: (r: ServerResult) => number[]) => rounds.flatMap(pick);
+  const rows = servers.map((rounds) => {
+    const first = rounds[0]!;
+    return [
+      first.engine,
+      `${first.oneStream.promptTokens} / ${first.concurrent.promptTokens}`,
+      meanSd(all(rounds, (r) => r.oneStream.decodeTokensPerSecond), 2),
+      meanSd(all(rounds, (r) => r.oneStream.ttftMs), 0),
+      meanSd(all(rounds, (r) => r.concurrent.aggregateTokensPerSecond), 2),
+      meanSd(all(rounds, (r) => r.concurrent.ttftP50Ms), 0),
+    ];
+  });
+  const [ours, reference] = servers;
+  const lines = [
+    table(["server", "prompt tokens (1 / 8)", `1 stream decode tok/s`, "1 stream TTFT ms", `${ours![0]!.concurrent.streams} streams aggregate tok/s`, `${ours![0]!.concurrent.streams} streams TTFT p50 ms`], rows),
+    "",
+  ];
+  if (ours && reference) {
+    const perRound = (rounds: readonly ServerResult[], pick: (r: ServerResult) => number[]) => rounds.map((r) => mean(pick(r)));
+    const vs = (pick: (r: ServerResult) => number[]) => {
+      const paired = pairedRatio(perRound(ours, pick), perRound(reference, pick));
+      return `${paired.ratio.toFixed(3)}×${paired.low === undefined ? "" : ` (95% CI ${paired.low.toFixed(3)}–${paired.high!.toFixed(3)})`}`;
+    };
+    lines.push(`${ours[0]!.engine} vs ${reference[0]!.engine}: 1 stream decode ${vs((r) => r.oneStream.decodeTokensPerSecond)}, ` +
+      `${ours[0]!.concurrent.streams} streams aggregate ${vs((r) => r.concurrent.aggregateTokensPerSecond)}`);
+  }
+  const addon = report.results.find((r) => r.engine === ADDON_ENGINE);
+  if (ours && addon) {
+    const oneStream = mean(all(ours, (r) => r.oneStream.decodeTokensPerSecond));
+    lines.push(`${ours[0]!.engine} 1 stream decode vs the addon's tg${report.settings.gen}: ${(oneStream / addon.decode.avgTokensPerSecond).toFixed(3)}×`);
+  }
+  lines.push(
+    "Same prompt tokens for both servers (gpt-oss-node: chat route, reasoning off; llama-server: that rendered text on",
+    "/v1/completions), greedy, max_tokens = the decode length; 1 stream: requests one after another; 8 streams: at once.",
+    ...servers.map((rounds) => `${rounds[0]!.engine}: ${rounds[0]!.version}`),
+  );
   return lines.join("\n");
 }

@@ -54,6 +54,9 @@ export interface EngineResult {
 
 export type EngineName = "addon" | "library" | "node-llama-cpp";
 
+/** The addon's row in the report (the server's one-stream target is stated against it). */
+export const ADDON_ENGINE = "gpt-oss-node (addon)";
+
 /** Work the benchmark hands to a child process (one per engine, see child.ts). */
 export type ChildTask =
   | { task: EngineName; settings: BenchSettings }

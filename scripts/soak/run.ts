@@ -5,11 +5,9 @@
  * finished stream was well formed, that the server is back to 0 active requests with only idle prefix caches in its
  * KV pool, and how its RSS moved.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Prng } from "../../src/fixture/prng.js";
+import { rssKb, startServerProcess, type ServerProcess } from "../server-process.js";
 import { runStream, type StreamOutcome } from "./sse-client.js";
 
 export interface SoakOptions {
@@ -166,46 +164,14 @@ export function formatSoakTable(report: SoakReport): string {
   return ["| check | value |", "| --- | --- |", ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join("\n");
 }
 
-interface ServeProcess {
-  pid: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
 /** `gpt-oss serve` on a free port; resolves once the model is ready. */
-async function startServe(model: string, parallel: number, streams: number): Promise<ServeProcess> {
-  const args = ["--import", "tsx", CLI, "serve", "--model", model, "--port", "0", "--parallel", String(parallel), "--ctx-size", String(CONTEXT_SIZE), "--max-queue", String(streams)];
-  const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = once(child, "exit");
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await exited;
-  };
-  const started = Date.now();
-  try {
-    let url: string | undefined;
-    for (;;) {
-      url ??= /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
-      if (url && (await fetch(`${url}/v1/health`)).status === 200) return { pid: child.pid!, url, stop };
-      if (child.exitCode !== null || Date.now() - started > 120_000) throw new Error(`gpt-oss serve did not become ready: ${stderr.slice(-500)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-/** VmRSS of a process in kB (Linux /proc), 0 where unavailable. */
-function rssKb(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
+async function startServe(model: string, parallel: number, streams: number): Promise<ServerProcess> {
+  return await startServerProcess({
+    command: process.execPath,
+    args: ["--import", "tsx", CLI, "serve", "--model", model, "--port", "0", "--parallel", String(parallel), "--ctx-size", String(CONTEXT_SIZE), "--max-queue", String(streams)],
+    env: { ...process.env, LOG_LEVEL: "warn" },
+    url: /listening on (http:\/\/\S+)/,
+    healthPath: "/v1/health",
+  });
 }
 

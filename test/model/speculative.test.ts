@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../src/index.js";
 import type { ChatResult, GenerationOptions } from "../../src/chat/types.js";
 import type { NativeContext, NativeModel } from "../../src/native/types.js";
-import { tinyModelPath } from "../helpers/fixture.js";
+import { COPY_CYCLE_LENGTH, planCopying } from "../../src/fixture/index.js";
+import { buildHarmonyVocab } from "../../src/tokenizer/vocab.js";
+import { tinyCopyingModelPath, tinyModelPath } from "../helpers/fixture.js";
 import { contextOptions, GREEDY, greedySolo, loadTiny } from "../helpers/native.js";
 
 /** Log-probabilities of one position computed in a batch of drafts and alone differ by less than this. */
@@ -77,8 +79,8 @@ describe("a draft check on the model: one decode of the drafts, the logits of de
 describe("drafting through the library", () => {
   const user = (content: string) => [{ role: "user" as const, content }];
 
-  async function withModels<T>(run: (plain: Awaited<ReturnType<typeof loadModel>>, drafting: Awaited<ReturnType<typeof loadModel>>) => Promise<T>): Promise<T> {
-    const path = await tinyModelPath();
+  async function withModels<T>(run: (plain: Awaited<ReturnType<typeof loadModel>>, drafting: Awaited<ReturnType<typeof loadModel>>) => Promise<T>, path?: string): Promise<T> {
+    path ??= await tinyModelPath();
     const load = (draftTokens: number) => loadModel(path, { gpu: false, contextSize: 1024, parallel: 1, threads: 2, draftTokens });
     const [plain, drafting] = [await load(0), await load(8)];
     try {
@@ -109,5 +111,30 @@ describe("drafting through the library", () => {
       expect(drafting.stats().draftedTokensTotal).toBe(0);
       expect(visible(b)).toEqual(visible(a));
     });
+  });
+
+  it("on the copying fixture: the answer loops, nearly every draft is confirmed, and the output is plain decoding's", async () => {
+    // The tiny model with copying weights (src/fixture/copying.ts): greedy decoding writes `<|channel|>final<|message|>`
+    // and then the plan's 32 words over and over. If its weights stop making it loop, acceptance falls here.
+    const plan = planCopying(buildHarmonyVocab(), 64, 1);
+    const options: GenerationOptions = { temperature: 0, maxTokens: 200 };
+    await withModels(async (plain, drafting) => {
+      const prompt = user("Copy the list exactly: alpha, beta, gamma, delta, alpha, beta, gamma, delta.");
+      const [a, b] = [await plain.chat(prompt, options), await drafting.chat(prompt, options)];
+      const header = 3; // <|channel|> final <|message|>, written by the model itself
+      const loop = Array.from({ length: options.maxTokens! - header }, (_, i) => plan.cycle[i % COPY_CYCLE_LENGTH]!);
+      expect(visible(a)).toMatchObject({ reasoning: "", content: plain.detokenize(loop), finishReason: "length" });
+      expect(visible(b)).toEqual(visible(a));
+      // A forced header (no reasoning budget) ends at the same `<|message|>`: the same answer.
+      const forced = await drafting.chat(prompt, { ...options, maxReasoningTokens: 0 });
+      expect(forced.content.startsWith(plain.detokenize(loop.slice(0, 2 * COPY_CYCLE_LENGTH)))).toBe(true);
+
+      const { draftedTokensTotal: drafted, acceptedDraftTokensTotal: accepted } = drafting.stats();
+      // Lookup has nothing to find during the loop's first pass (~35 tokens), then guesses every token after it (at
+      // most 8 of every 9 tokens are accepted drafts, the 9th is the check's own pick): 144 of each 200-token answer.
+      expect(accepted).toBeGreaterThan(0.6 * 2 * options.maxTokens!);
+      expect(accepted / drafted).toBeGreaterThan(0.9);
+      console.log(`copying fixture: ${accepted} of ${drafted} drafts accepted`);
+    }, await tinyCopyingModelPath());
   });
 });

@@ -4,9 +4,11 @@ import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveGeometry, writeSyntheticModel } from "../../src/fixture/index.js";
+import { COPY_CYCLE_LENGTH, planCopying, resolveGeometry, writeSyntheticModel } from "../../src/fixture/index.js";
 import { planTensors } from "../../src/fixture/tensor-plan.js";
 import { readGguf, type GgufFile, type GgufTensorInfo } from "../../src/gguf/index.js";
+import { FIRST_SPECIAL_ID, HarmonyToken } from "../../src/tokenizer/special-tokens.js";
+import { buildHarmonyVocab } from "../../src/tokenizer/vocab.js";
 import { tinyModelPath } from "../helpers/fixture.js";
 
 let path: string;
@@ -245,6 +247,69 @@ describe("writeSyntheticModel", () => {
       expect(a!.equals(b!)).toBe(true);
       expect(a!.equals(c!)).toBe(false);
       expect((await readGguf(join(dir, "c.gguf"))).tensors).toHaveLength(1 + 2 * 19 + 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("copying weights", () => {
+  it("map every token to one successor: the header chain, then a loop of 32 common words; specials never follow", () => {
+    const vocab = buildHarmonyVocab();
+    const plan = planCopying(vocab, 64, 1);
+    const id = (text: string) => vocab.tokens.indexOf(text);
+    expect(plan.cycle).toHaveLength(COPY_CYCLE_LENGTH);
+    expect(new Set(plan.cycle).size).toBe(COPY_CYCLE_LENGTH);
+    for (const token of plan.cycle) expect(vocab.tokens[token]).toMatch(/^Ġ[a-z]{3,}$/);
+    plan.cycle.forEach((token, i) => expect(plan.successor(token)).toBe(plan.cycle[(i + 1) % COPY_CYCLE_LENGTH]));
+    expect([id("assistant"), HarmonyToken.channel, id("final"), HarmonyToken.message].map((t) => plan.successor(t))).toEqual([
+      HarmonyToken.channel, id("final"), HarmonyToken.message, plan.cycle[0],
+    ]);
+    const targets = new Set([...plan.cycle, HarmonyToken.channel, id("final"), HarmonyToken.message]);
+    const successors = new Set(Array.from({ length: vocab.tokens.length }, (_, t) => plan.successor(t)));
+    expect(successors).toEqual(targets);
+    for (const stop of [HarmonyToken.end, HarmonyToken.return, HarmonyToken.call, HarmonyToken.endOfText]) {
+      expect(plan.successor(stop)).toBe(plan.cycle[0]);
+    }
+    // Output rows: one non-zero for a target, zero rows elsewhere; an embedding's largest entry is its successor's.
+    const row = new Float32Array(64);
+    const dimOf = new Map<number, number>();
+    for (const token of targets) {
+      plan.outputRow(token, row);
+      const nonZero = [...row.keys()].filter((d) => row[d] !== 0);
+      expect(nonZero).toHaveLength(1);
+      dimOf.set(token, nonZero[0]!);
+    }
+    expect(new Set(dimOf.values()).size).toBe(targets.size);
+    for (const token of [0, 1, id("final"), FIRST_SPECIAL_ID, HarmonyToken.end]) {
+      plan.outputRow(token, row);
+      if (!targets.has(token)) expect(row.every((v) => v === 0)).toBe(true);
+    }
+    for (const token of [0, 290, id("assistant"), plan.cycle[5]!, HarmonyToken.message]) {
+      plan.embeddingRow(token, row);
+      const largest = [...row.keys()].reduce((best, d) => (Math.abs(row[d]!) > Math.abs(row[best]!) ? d : best), 0);
+      expect(largest).toBe(dimOf.get(plan.successor(token)));
+    }
+    expect(planCopying(vocab, 64, 2).cycle).not.toEqual(plan.cycle);
+  });
+
+  it("write the same tensors, types and file size as random weights, reproducibly from the seed", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fixture-copying-"));
+    try {
+      const vocab = { tokens: Array.from({ length: 64 }, (_, i) => `t${i}`), tokenTypes: new Array<number>(64).fill(1), merges: ["t 1"] };
+      const write = (name: string, weights: "random" | "copying", seed = 1) =>
+        writeSyntheticModel(join(dir, name), { preset: "tiny", layers: 2, seed, vocab, weights });
+      await write("random.gguf", "random");
+      await write("a.gguf", "copying");
+      await write("b.gguf", "copying");
+      await write("c.gguf", "copying", 2);
+      const [random, a, b, c] = await Promise.all(["random", "a", "b", "c"].map((n) => readFile(join(dir, `${n}.gguf`))));
+      expect(a!.length).toBe(random!.length);
+      const shape = (f: GgufFile) => f.tensors.map((t) => [t.name, t.dims, t.typeName, t.offset]);
+      expect(shape(await readGguf(join(dir, "a.gguf")))).toEqual(shape(await readGguf(join(dir, "random.gguf"))));
+      expect(a!.equals(b!)).toBe(true);
+      expect(a!.equals(c!)).toBe(false);
+      await expect(writeSyntheticModel(join(dir, "d.gguf"), { preset: "tiny", vocab, weights: "cycle" as "copying" })).rejects.toThrow(/weights/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
