@@ -21,13 +21,12 @@ function closingIndex(text: string, start: number, close: string): number {
 }
 
 /**
- * Throws when `grammar` has a repetition whose maximum is below its minimum (outside literals, character classes
- * and comments).
- * @throws GptOssError ERR_GRAMMAR_INVALID
+ * Walks `grammar` outside its literals, character classes and comments, calling `visit` at every other character;
+ * `visit` returns how many characters after that one it has consumed (0: go on with the next).
  */
-export function assertNoInvertedRepetition(grammar: string): void {
+function scanGrammar(grammar: string, visit: (char: string, index: number) => number): void {
   for (let i = 0; i < grammar.length; i++) {
-    const char = grammar[i];
+    const char = grammar[i]!;
     if (char === '"') {
       i = closingIndex(grammar, i, '"');
     } else if (char === "[") {
@@ -35,14 +34,27 @@ export function assertNoInvertedRepetition(grammar: string): void {
     } else if (char === "#") {
       const lineEnd = grammar.indexOf("\n", i);
       i = lineEnd < 0 ? grammar.length : lineEnd;
-    } else if (char === "{") {
-      BOUNDED_REPETITION.lastIndex = i;
-      const match = BOUNDED_REPETITION.exec(grammar);
-      if (match && Number(match[2]) < Number(match[1])) {
-        throw new GptOssError("ERR_GRAMMAR_INVALID", `The GBNF grammar repeats ${match[0]}: the maximum is below the minimum.`);
-      }
+    } else {
+      i += visit(char, i);
     }
   }
+}
+
+/**
+ * Throws when `grammar` has a repetition whose maximum is below its minimum (outside literals, character classes
+ * and comments).
+ * @throws GptOssError ERR_GRAMMAR_INVALID
+ */
+export function assertNoInvertedRepetition(grammar: string): void {
+  scanGrammar(grammar, (char, i) => {
+    if (char !== "{") return 0;
+    BOUNDED_REPETITION.lastIndex = i;
+    const match = BOUNDED_REPETITION.exec(grammar);
+    if (match && Number(match[2]) < Number(match[1])) {
+      throw new GptOssError("ERR_GRAMMAR_INVALID", `The GBNF grammar repeats ${match[0]}: the maximum is below the minimum.`);
+    }
+    return 0;
+  });
 }
 
 /** `{m}`, `{m,}` or `{m,n}` at a given index, blanks allowed as llama.cpp allows them. */
@@ -58,30 +70,23 @@ const NATIVE_MAX_REPETITION = 2000;
  */
 export function grammarRuleCount(grammar: string): number {
   let rules = 0;
-  for (let i = 0; i < grammar.length; i++) {
-    const char = grammar[i];
-    if (char === '"') {
-      i = closingIndex(grammar, i, '"');
-    } else if (char === "[") {
-      i = closingIndex(grammar, i, "]");
-    } else if (char === "#") {
-      const lineEnd = grammar.indexOf("\n", i);
-      i = lineEnd < 0 ? grammar.length : lineEnd;
-    } else if (char === "(" || char === "*" || char === "+" || char === "?") {
+  scanGrammar(grammar, (char, i) => {
+    if (char === "(" || char === "*" || char === "+" || char === "?") {
       rules++;
     } else if (char === ":" && grammar.startsWith("::=", i)) {
       rules++;
-      i += 2;
+      return 2;
     } else if (char === "{") {
       REPETITION.lastIndex = i;
       const match = REPETITION.exec(grammar);
-      if (!match) continue;
+      if (!match) return 0;
       const min = Number(match[1]);
       const max = match[2] === undefined ? min : match[3] === "" ? min + 1 : Number(match[3]);
       rules += max > NATIVE_MAX_REPETITION ? 1 : Math.max(0, max - min);
-      i += match[0].length - 1;
+      return match[0].length - 1;
     }
-  }
+    return 0;
+  });
   return rules;
 }
 

@@ -1,24 +1,13 @@
 // ggml's RPC backend across two `gpt-oss rpc-server` processes on loopback: the layers split across them give the
 // local run's greedy output, the remote devices are listed, and a server that goes away fails requests, not the process.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../src/index.js";
 import type { Model } from "../../src/chat/types.js";
+import { freePort } from "../../scripts/server-process.js";
 import { tinyModelPath } from "../helpers/fixture.js";
 
 const CLI = ["--import", "tsx", "src/cli/main.ts"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `gpt-oss rpc-server` on a free loopback port; resolves once it serves. */
 async function startRpcServer(): Promise<{ endpoint: string; process: ChildProcess }> {

@@ -7,9 +7,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { createClient } from "redis";
 import { RedisConnection } from "../../src/server/redis/connection.js";
+import { freePort } from "../../scripts/server-process.js";
 
 const BINARY = process.env.GPT_OSS_REDIS_SERVER ?? "/usr/bin/redis-server";
 const REQUIRED = process.env.CI === "1" || process.env.GPT_OSS_REQUIRE_REDIS === "1";
@@ -21,17 +21,6 @@ export function redisAvailable(): boolean {
   if (REQUIRED) throw new Error(`The Redis tests are required here (CI or GPT_OSS_REQUIRE_REDIS=1) but ${why}.`);
   console.warn(`Skipping the Redis shared-state tests: ${why}.`);
   return false;
-}
-
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 export class RedisServer {

@@ -7,7 +7,8 @@ import { once } from "node:events";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyModelPath } from "../helpers/fixture.js";
-import { freePort, RedisServer, redisAvailable } from "./redis-server.js";
+import { freePort } from "../../scripts/server-process.js";
+import { RedisServer, redisAvailable } from "./redis-server.js";
 
 /** Every test uses its own key: each has its own bucket (the limit below), so tests never starve each other. */
 const KEYS = Array.from({ length: 12 }, (_, i) => `key-${i}`);
